@@ -1,0 +1,3 @@
+// OpenBLAS's cblas interface and the LAPACKE C interface (Debian: libopenblas-dev, liblapacke-dev).
+#include <cblas.h>
+#include <lapacke.h>

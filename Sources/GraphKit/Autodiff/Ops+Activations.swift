@@ -1,0 +1,125 @@
+import Foundation
+
+/// Records an element-wise op y = f(x) whose derivative is `derivative(x, y)`.
+@inline(__always)
+private func elementwise(_ x: Variable, _ f: (Float) -> Float,
+                         derivative: @escaping (Float, Float) -> Float) -> Variable {
+    let xv = x.value
+    let y = xv.map(f)
+    let xi = x.id
+    return x.tape.record(y, inputs: [x]) { g, grads in
+        var dx = Tensor.zeros(like: xv)
+        let n = xv.count
+        xv.scalars.withUnsafeBufferPointer { px in
+            y.scalars.withUnsafeBufferPointer { py in
+                g.scalars.withUnsafeBufferPointer { pg in
+                    dx.scalars.withUnsafeMutableBufferPointer { pd in
+                        for k in 0..<n { pd[k] = pg[k] * derivative(px[k], py[k]) }
+                    }
+                }
+            }
+        }
+        grads.accumulate(dx, into: xi)
+    }
+}
+
+/// max(x, 0).
+public func relu(_ x: Variable) -> Variable {
+    elementwise(x, { max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+}
+
+/// x for x > 0, `negativeSlope * x` otherwise (slope 0.01 by default).
+public func leakyReLU(_ x: Variable, negativeSlope: Float = 0.01) -> Variable {
+    elementwise(x, { $0 > 0 ? $0 : negativeSlope * $0 },
+                derivative: { x, _ in x > 0 ? 1 : negativeSlope })
+}
+
+/// x for x > 0, exp(x) − 1 otherwise (ELU with α = 1).
+public func elu(_ x: Variable) -> Variable {
+    elementwise(x, { $0 > 0 ? $0 : Foundation.expm1($0) }, derivative: { x, y in x > 0 ? 1 : y + 1 })
+}
+
+/// The logistic function 1 / (1 + e^−x).
+public func sigmoid(_ x: Variable) -> Variable {
+    elementwise(x, logistic, derivative: { _, y in y * (1 - y) })
+}
+
+/// Hyperbolic tangent.
+public func tanh(_ x: Variable) -> Variable {
+    elementwise(x, { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
+}
+
+/// e^x.
+public func exp(_ x: Variable) -> Variable {
+    elementwise(x, { Foundation.exp($0) }, derivative: { _, y in y })
+}
+
+/// Natural logarithm.
+public func log(_ x: Variable) -> Variable {
+    elementwise(x, { Foundation.log($0) }, derivative: { x, _ in 1 / x })
+}
+
+/// ln(1 + e^x), computed stably as max(x, 0) + ln(1 + e^−|x|).
+public func softplus(_ x: Variable) -> Variable {
+    elementwise(x, stableSoftplus, derivative: { x, _ in logistic(x) })
+}
+
+/// ln σ(x) = −softplus(−x).
+public func logSigmoid(_ x: Variable) -> Variable {
+    elementwise(x, { -stableSoftplus(-$0) }, derivative: { x, _ in logistic(-x) })
+}
+
+/// σ(x), written so that it neither overflows nor loses the small tail.
+@inline(__always)
+func logistic(_ x: Float) -> Float {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+}
+
+/// ln(1 + e^x) without overflow.
+@inline(__always)
+func stableSoftplus(_ x: Float) -> Float {
+    max(x, 0) + Foundation.log1p(Foundation.exp(-abs(x)))
+}
+
+/// Softmax along each row: y_ij = e^{x_ij} / Σ_k e^{x_ik}.
+public func softmaxRows(_ x: Variable) -> Variable {
+    let xv = x.value
+    let (m, n) = (xv.rows, xv.cols)
+    var y = Tensor.zeros(like: xv)
+    xv.scalars.withUnsafeBufferPointer { px in
+        y.scalars.withUnsafeMutableBufferPointer { py in
+            for i in 0..<m {
+                let row = i * n
+                var top = -Float.infinity
+                for j in 0..<n { top = max(top, px[row + j]) }
+                var total: Float = 0
+                for j in 0..<n {
+                    let e = Foundation.exp(px[row + j] - top)
+                    py[row + j] = e
+                    total += e
+                }
+                for j in 0..<n { py[row + j] /= total }
+            }
+        }
+    }
+    let xi = x.id
+    return x.tape.record(y, inputs: [x]) { g, grads in
+        // dx_ij = y_ij (g_ij − Σ_k y_ik g_ik)
+        var dx = Tensor.zeros(like: y)
+        y.scalars.withUnsafeBufferPointer { py in
+            g.scalars.withUnsafeBufferPointer { pg in
+                dx.scalars.withUnsafeMutableBufferPointer { pd in
+                    for i in 0..<m {
+                        let row = i * n
+                        var dot: Float = 0
+                        for j in 0..<n { dot += py[row + j] * pg[row + j] }
+                        for j in 0..<n { pd[row + j] = py[row + j] * (pg[row + j] - dot) }
+                    }
+                }
+            }
+        }
+        grads.accumulate(dx, into: xi)
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+
+/// Joins matrices side by side: [x₁ ‖ x₂ ‖ …], all with the same row count.
+public func concatColumns(_ parts: [Variable]) -> Variable {
+    precondition(!parts.isEmpty, "concatColumns: no inputs")
+    let m = parts[0].rows
+    for p in parts {
+        precondition(p.rows == m, "concatColumns: row counts differ, \(parts[0].shapeDescription) and \(p.shapeDescription)")
+    }
+    let widths = parts.map(\.cols)
+    let n = widths.reduce(0, +)
+    var out = Tensor(rows: m, cols: n)
+    var offset = 0
+    for p in parts {
+        let w = p.cols
+        let pv = p.value
+        pv.scalars.withUnsafeBufferPointer { src in
+            out.scalars.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<m {
+                    for j in 0..<w { dst[i * n + offset + j] = src[i * w + j] }
+                }
+            }
+        }
+        offset += w
+    }
+    let ids = parts.map(\.id)
+    return parts[0].tape.record(out, inputs: parts) { g, grads in
+        var start = 0
+        for (id, w) in zip(ids, widths) {
+            if grads.needs(id) { grads.accumulate(g.columns(start..<(start + w)), into: id) }
+            start += w
+        }
+    }
+}
+
+/// Stacks matrices on top of each other, all with the same column count.
+public func concatRows(_ parts: [Variable]) -> Variable {
+    precondition(!parts.isEmpty, "concatRows: no inputs")
+    let n = parts[0].cols
+    for p in parts {
+        precondition(p.cols == n, "concatRows: column counts differ, \(parts[0].shapeDescription) and \(p.shapeDescription)")
+    }
+    var scalars: [Float] = []
+    scalars.reserveCapacity(parts.reduce(0) { $0 + $1.value.count })
+    for p in parts { scalars.append(contentsOf: p.value.scalars) }
+    let heights = parts.map(\.rows)
+    let ids = parts.map(\.id)
+    let out = Tensor(rows: heights.reduce(0, +), cols: n, scalars: scalars)
+    return parts[0].tape.record(out, inputs: parts) { g, grads in
+        var start = 0
+        for (id, h) in zip(ids, heights) {
+            if grads.needs(id) { grads.accumulate(g.rows(start..<(start + h)), into: id) }
+            start += h
+        }
+    }
+}
+
+/// Columns `range` of `x`.
+public func sliceColumns(_ x: Variable, _ range: Range<Int>) -> Variable {
+    precondition(range.lowerBound >= 0 && range.upperBound <= x.cols,
+                 "sliceColumns: columns \(range) out of bounds for \(x.shapeDescription)")
+    let xv = x.value
+    let xi = x.id
+    return x.tape.record(xv.columns(range), inputs: [x]) { g, grads in
+        var dx = Tensor.zeros(like: xv)
+        let (m, n, w) = (xv.rows, xv.cols, range.count)
+        g.scalars.withUnsafeBufferPointer { pg in
+            dx.scalars.withUnsafeMutableBufferPointer { pd in
+                for i in 0..<m {
+                    for j in 0..<w { pd[i * n + range.lowerBound + j] = pg[i * w + j] }
+                }
+            }
+        }
+        grads.accumulate(dx, into: xi)
+    }
+}
+
+/// Rows `range` of `x`.
+public func sliceRows(_ x: Variable, _ range: Range<Int>) -> Variable {
+    precondition(range.lowerBound >= 0 && range.upperBound <= x.rows,
+                 "sliceRows: rows \(range) out of bounds for \(x.shapeDescription)")
+    let xv = x.value
+    let xi = x.id
+    return x.tape.record(xv.rows(range), inputs: [x]) { g, grads in
+        var dx = Tensor.zeros(like: xv)
+        dx.scalars.replaceSubrange((range.lowerBound * xv.cols)..<(range.upperBound * xv.cols), with: g.scalars)
+        grads.accumulate(dx, into: xi)
+    }
+}
+
+/// Rows `indices` of `table` (an embedding lookup). The pullback scatter-adds
+/// into the table, so a repeated index gets the sum of its rows' gradients.
+public func gatherRows(_ table: Variable, _ indices: [Int32]) -> Variable {
+    let tv = table.value
+    let (m, d) = (tv.rows, tv.cols)
+    var out = Tensor(rows: indices.count, cols: d)
+    indices.withUnsafeBufferPointer { idx in
+        for (k, r) in idx.enumerated() {
+            precondition(r >= 0 && Int(r) < m,
+                         "gatherRows: index \(r) at position \(k) is out of range for table \(tv.shapeDescription)")
+        }
+        tv.scalars.withUnsafeBufferPointer { src in
+            out.scalars.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<idx.count {
+                    let s = Int(idx[k]) * d
+                    for j in 0..<d { dst[k * d + j] = src[s + j] }
+                }
+            }
+        }
+    }
+    let ti = table.id
+    return table.tape.record(out, inputs: [table]) { g, grads in
+        var dt = Tensor(rows: m, cols: d)
+        indices.withUnsafeBufferPointer { idx in
+            g.scalars.withUnsafeBufferPointer { pg in
+                dt.scalars.withUnsafeMutableBufferPointer { pd in
+                    for k in 0..<idx.count {
+                        let t = Int(idx[k]) * d
+                        for j in 0..<d { pd[t + j] += pg[k * d + j] }
+                    }
+                }
+            }
+        }
+        grads.accumulate(dt, into: ti)
+    }
+}
+
+/// Row-wise dot product: y_k = a_k · b_k, a rows × 1 column.
+public func rowDot(_ a: Variable, _ b: Variable) -> Variable {
+    precondition(a.rows == b.rows && a.cols == b.cols,
+                 "rowDot: shapes differ, \(a.shapeDescription) and \(b.shapeDescription)")
+    let (av, bv) = (a.value, b.value)
+    let (m, d) = (av.rows, av.cols)
+    var out = Tensor(rows: m, cols: 1)
+    av.scalars.withUnsafeBufferPointer { pa in
+        bv.scalars.withUnsafeBufferPointer { pb in
+            out.scalars.withUnsafeMutableBufferPointer { o in
+                for i in 0..<m {
+                    var s: Float = 0
+                    for j in 0..<d { s += pa[i * d + j] * pb[i * d + j] }
+                    o[i] = s
+                }
+            }
+        }
+    }
+    let (ai, bi) = (a.id, b.id)
+    return a.tape.record(out, inputs: [a, b]) { g, grads in
+        if grads.needs(ai) { grads.accumulate(Tensor.broadcasting(bv, g, .column, *), into: ai) }
+        if grads.needs(bi) { grads.accumulate(Tensor.broadcasting(av, g, .column, *), into: bi) }
+    }
+}
+
+/// Each row divided by its Euclidean norm: y_k = x_k / max(‖x_k‖, ε), as
+/// PyTorch's `F.normalize` (ε = 1e-12).
+public func l2NormalizeRows(_ x: Variable, epsilon: Float = 1e-12) -> Variable {
+    let xv = x.value
+    let (m, d) = (xv.rows, xv.cols)
+    var y = Tensor.zeros(like: xv)
+    var norms = [Float](repeating: 0, count: m)
+    xv.scalars.withUnsafeBufferPointer { px in
+        y.scalars.withUnsafeMutableBufferPointer { py in
+            norms.withUnsafeMutableBufferPointer { pn in
+                parallelFor(m, work: m * d) { range in
+                    for i in range {
+                        var s: Float = 0
+                        for j in 0..<d { s += px[i * d + j] * px[i * d + j] }
+                        let norm = max(s.squareRoot(), epsilon)
+                        pn[i] = norm
+                        for j in 0..<d { py[i * d + j] = px[i * d + j] / norm }
+                    }
+                }
+            }
+        }
+    }
+    let xi = x.id
+    return x.tape.record(y, inputs: [x]) { g, grads in
+        // For ‖x‖ > ε: dx = (g − y (y · g)) / ‖x‖; below ε the map is x / ε.
+        var dx = Tensor.zeros(like: xv)
+        y.scalars.withUnsafeBufferPointer { py in
+            g.scalars.withUnsafeBufferPointer { pg in
+                norms.withUnsafeBufferPointer { pn in
+                    dx.scalars.withUnsafeMutableBufferPointer { pd in
+                        parallelFor(m, work: m * d) { range in
+                            for i in range {
+                                let norm = pn[i]
+                                var dot: Float = 0
+                                if norm > epsilon {
+                                    for j in 0..<d { dot += py[i * d + j] * pg[i * d + j] }
+                                }
+                                for j in 0..<d { pd[i * d + j] = (pg[i * d + j] - py[i * d + j] * dot) / norm }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        grads.accumulate(dx, into: xi)
+    }
+}
+
+/// Inverted dropout: each entry is zeroed with probability `rate` and the rest
+/// are scaled by 1 / (1 − rate). The mask comes from `rng`, so it is seeded.
+/// Call it only in training; at evaluation leave it out.
+public func dropout(_ x: Variable, rate: Float, rng: inout RandomGenerator) -> Variable {
+    precondition(rate >= 0 && rate < 1, "dropout: rate \(rate) is outside [0, 1)")
+    if rate == 0 { return x }
+    let keep = 1 / (1 - rate)
+    var mask = Tensor.zeros(like: x.value)
+    mask.scalars.withUnsafeMutableBufferPointer { pm in
+        for k in 0..<pm.count { pm[k] = rng.nextUniform() < rate ? 0 : keep }
+    }
+    let out = Tensor.zip(x.value, mask, op: "dropout", *)
+    let xi = x.id
+    return x.tape.record(out, inputs: [x]) { g, grads in
+        grads.accumulate(Tensor.zip(g, mask, op: "dropout", *), into: xi)
+    }
+}
+
+extension Tensor {
+    /// Columns `range` as a new tensor.
+    public func columns(_ range: Range<Int>) -> Tensor {
+        let (m, n, w) = (rows, cols, range.count)
+        var out = Tensor(rows: m, cols: w)
+        scalars.withUnsafeBufferPointer { src in
+            out.scalars.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<m {
+                    for j in 0..<w { dst[i * w + j] = src[i * n + range.lowerBound + j] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rows `range` as a new tensor.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        Tensor(rows: range.count, cols: cols,
+               scalars: Array(scalars[(range.lowerBound * cols)..<(range.upperBound * cols)]))
+    }
+}

@@ -1,0 +1,150 @@
+/// A trainable tensor that lives across steps: its value, and the gradient
+/// accumulated into it by `Tape.backward(from:)` until an optimiser clears it.
+public final class Parameter {
+    /// A name for logs and error messages, such as `"user_embedding"`.
+    public let name: String
+    /// The current value.
+    public var value: Tensor
+    /// The gradient accumulated since the last `zeroGrad()`.
+    public var grad: Tensor
+
+    /// A parameter starting at `value`, with a zero gradient.
+    public init(_ value: Tensor, name: String = "parameter") {
+        self.name = name
+        self.value = value
+        self.grad = Tensor.zeros(like: value)
+    }
+
+    /// Sets the gradient to zero.
+    public func zeroGrad() {
+        grad = Tensor.zeros(like: value)
+    }
+}
+
+/// Gradients of the nodes of one tape during a backward pass.
+public struct Gradients {
+    var slots: [Tensor?]
+    let requiresGrad: [Bool]
+
+    /// True when node `id` needs a gradient, so a pullback may skip work for constants.
+    public func needs(_ id: Int) -> Bool { requiresGrad[id] }
+
+    /// Adds `g` into the gradient of node `id` (ignored for constants).
+    public mutating func accumulate(_ g: Tensor, into id: Int) {
+        guard requiresGrad[id] else { return }
+        if slots[id] == nil {
+            slots[id] = g
+        } else {
+            slots[id]!.add(g)
+        }
+    }
+}
+
+/// A pullback: given the gradient of an op's output, adds the gradients of its inputs.
+public typealias Pullback = (_ gradient: Tensor, _ gradients: inout Gradients) -> Void
+
+/// The record of one forward computation, for reverse-mode differentiation.
+///
+/// Every op appends its output and a pullback closure. Nodes are appended in
+/// the order they are computed, which is a topological order, so `backward`
+/// walks the tape once in reverse. A tape made with `recording: false` (see
+/// `Tape.noGrad`) keeps values only and records no pullbacks, for evaluation.
+public final class Tape {
+    /// False on a no-grad tape, which records no pullbacks.
+    public let isRecording: Bool
+    var values: [Tensor] = []
+    var pullbacks: [Pullback?] = []
+    var requiresGrad: [Bool] = []
+    var parameterOfNode: [Int: Parameter] = [:]
+    var nodeOfParameter: [ObjectIdentifier: Int] = [:]
+
+    /// A new, empty tape. With `recording: false` nothing is recorded for backward.
+    public init(recording: Bool = true) {
+        self.isRecording = recording
+    }
+
+    /// A tape for evaluation: values only, no pullbacks, no gradients.
+    public static func noGrad() -> Tape { Tape(recording: false) }
+
+    /// Number of nodes recorded so far.
+    public var count: Int { values.count }
+
+    /// A node holding `value`, with no gradient.
+    public func constant(_ value: Tensor) -> Variable {
+        values.append(value)
+        pullbacks.append(nil)
+        requiresGrad.append(false)
+        return Variable(id: values.count - 1, tape: self)
+    }
+
+    /// The node for `parameter`; its gradient flows into `parameter.grad` on backward.
+    /// Watching the same parameter twice on one tape gives the same node.
+    public func watch(_ parameter: Parameter) -> Variable {
+        let key = ObjectIdentifier(parameter)
+        if let id = nodeOfParameter[key] { return Variable(id: id, tape: self) }
+        values.append(parameter.value)
+        pullbacks.append(nil)
+        requiresGrad.append(isRecording)
+        let id = values.count - 1
+        nodeOfParameter[key] = id
+        parameterOfNode[id] = parameter
+        return Variable(id: id, tape: self)
+    }
+
+    /// Appends the output of an op on `inputs`, with the pullback that maps the
+    /// output's gradient to the inputs'. This is the one place ops are recorded.
+    public func record(_ value: Tensor, inputs: [Variable], pullback: @escaping Pullback) -> Variable {
+        for input in inputs {
+            precondition(input.tape === self, "Tape: an op mixes variables from two tapes")
+        }
+        let needs = isRecording && inputs.contains { requiresGrad[$0.id] }
+        values.append(value)
+        pullbacks.append(needs ? pullback : nil)
+        requiresGrad.append(needs)
+        return Variable(id: values.count - 1, tape: self)
+    }
+
+    /// True when node `id` needs a gradient.
+    func needsGrad(_ id: Int) -> Bool { requiresGrad[id] }
+
+    /// Reverse-mode pass from a 1 × 1 `loss`: adds d loss / d p into `p.grad`
+    /// for every watched parameter p.
+    public func backward(from loss: Variable) {
+        precondition(isRecording, "backward: this tape was made with recording off (no-grad)")
+        precondition(loss.tape === self, "backward: the loss belongs to another tape")
+        let value = values[loss.id]
+        precondition(value.rows == 1 && value.cols == 1,
+                     "backward: the loss must be 1x1, got \(value.shapeDescription)")
+        var grads = Gradients(slots: [Tensor?](repeating: nil, count: values.count),
+                              requiresGrad: requiresGrad)
+        grads.accumulate(Tensor(scalar: 1), into: loss.id)
+        for id in stride(from: loss.id, through: 0, by: -1) {
+            guard let g = grads.slots[id] else { continue }
+            grads.slots[id] = nil
+            if let pullback = pullbacks[id] {
+                pullback(g, &grads)
+            } else if let parameter = parameterOfNode[id] {
+                parameter.grad.add(g)
+            }
+        }
+    }
+}
+
+/// A node on a tape: the output of an op, a constant or a watched parameter.
+public struct Variable {
+    /// Position on the tape.
+    public let id: Int
+    /// The tape this node lives on.
+    public let tape: Tape
+
+    /// The forward value.
+    public var value: Tensor { tape.values[id] }
+    /// Number of rows of the value.
+    public var rows: Int { tape.values[id].rows }
+    /// Number of columns of the value.
+    public var cols: Int { tape.values[id].cols }
+    /// The shape as `rows x cols`, for messages.
+    public var shapeDescription: String { tape.values[id].shapeDescription }
+    /// True when gradients flow into this node.
+    public var requiresGrad: Bool { tape.needsGrad(id) }
+}

@@ -1,0 +1,28 @@
+/// A fully connected layer y = x Wᵀ + b, with W of shape out × in as in
+/// PyTorch's `nn.Linear`. Weights start Xavier-uniform, the bias at zero.
+public struct Linear {
+    /// The weight W, outputSize × inputSize.
+    public let weight: Parameter
+    /// The bias b, 1 × outputSize, or nil for a layer without one.
+    public let bias: Parameter?
+
+    /// A layer mapping `inputSize` columns to `outputSize` columns.
+    public init(inputSize: Int, outputSize: Int, bias: Bool = true, rng: inout RandomGenerator,
+                name: String = "linear") {
+        weight = Parameter(Initializer.xavierUniform(rows: outputSize, cols: inputSize, rng: &rng),
+                           name: name + ".weight")
+        self.bias = bias ? Parameter(Tensor(rows: 1, cols: outputSize), name: name + ".bias") : nil
+    }
+
+    /// The layer's parameters, for an optimiser.
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// x Wᵀ + b for the rows of `x` on `x`'s tape.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        precondition(x.cols == weight.value.cols,
+                     "Linear \(weight.name): input \(x.shapeDescription) needs \(weight.value.cols) columns")
+        let y = matmul(x, x.tape.watch(weight), transposeB: true)
+        guard let bias else { return y }
+        return y + x.tape.watch(bias)
+    }
+}

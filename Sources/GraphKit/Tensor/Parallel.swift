@@ -1,0 +1,59 @@
+import Dispatch
+import Foundation
+
+/// How GraphKit splits work across cores.
+///
+/// Work is cut into a fixed number of contiguous chunks that depends only on the
+/// problem size, never on timing, so every output is written by exactly one
+/// thread and results are identical run to run.
+public enum Parallelism {
+    /// Number of worker chunks used for parallel loops (the machine's active cores).
+    public static let workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Below this many units of work a loop runs on the calling thread.
+    public static let minimumWork = 1 << 15
+}
+
+/// Runs `body` over `0..<count` split into contiguous ranges, one per worker.
+///
+/// `work` estimates the total cost; small loops run inline.
+@inline(__always)
+func parallelFor(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = min(Parallelism.workers, count)
+    if chunks <= 1 || work < Parallelism.minimumWork {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    // Each chunk touches only its own outputs, so sharing `body` across threads is safe.
+    nonisolated(unsafe) let body = body
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        body((count * c / chunks)..<(count * (c + 1) / chunks))
+    }
+}
+
+/// Runs `body` over the rows of a CSR structure, split so that each worker gets
+/// about the same number of entries. Each row is owned by one worker.
+@inline(__always)
+func parallelForRows(_ rowPtr: UnsafeBufferPointer<Int32>, work: Int, _ body: (Range<Int>) -> Void) {
+    let rows = rowPtr.count - 1
+    let chunks = min(Parallelism.workers, rows)
+    if chunks <= 1 || work < Parallelism.minimumWork {
+        if rows > 0 { body(0..<rows) }
+        return
+    }
+    let nnz = Int(rowPtr[rows])
+    // Split points by entry count: the first row whose start reaches c * nnz / chunks.
+    var bounds = [Int](repeating: rows, count: chunks + 1)
+    bounds[0] = 0
+    var r = 0
+    for c in 1..<chunks {
+        let target = nnz * c / chunks
+        while r < rows && Int(rowPtr[r]) < target { r += 1 }
+        bounds[c] = max(r, bounds[c - 1])
+    }
+    nonisolated(unsafe) let body = body
+    let splits = bounds
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        if splits[c] < splits[c + 1] { body(splits[c]..<splits[c + 1]) }
+    }
+}

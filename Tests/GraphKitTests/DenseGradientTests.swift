@@ -1,0 +1,131 @@
+import GraphKit
+import Testing
+
+/// Every dense op's pullback against central finite differences.
+@Suite struct DenseGradientTests {
+    func expectGradient(_ inputs: [Tensor], _ comment: Comment,
+                        _ f: (Tape, [Variable]) -> Variable) {
+        let result = gradientCheck(inputs, f)
+        #expect(result.relativeError < gradientTolerance, "\(comment): relative error \(result.relativeError)")
+    }
+
+    @Test func matmulInAllTransposeCombinations() {
+        let a = randomTensor(3, 4, seed: 1), b = randomTensor(4, 5, seed: 2)
+        expectGradient([a, b], "A B") { _, v in matmul(v[0], v[1]) }
+        expectGradient([a.transposed, b], "Aᵀ B") { _, v in matmul(v[0], transposeA: true, v[1]) }
+        expectGradient([a, b.transposed], "A Bᵀ") { _, v in matmul(v[0], v[1], transposeB: true) }
+        expectGradient([a.transposed, b.transposed], "Aᵀ Bᵀ") { _, v in
+            matmul(v[0], transposeA: true, v[1], transposeB: true)
+        }
+    }
+
+    @Test func addSubMulDivWithEveryBroadcast() {
+        let full = randomTensor(4, 3, seed: 3)
+        let others: [(String, Tensor)] = [
+            ("same shape", positiveTensor(4, 3, seed: 4)),
+            ("row", positiveTensor(1, 3, seed: 5)),
+            ("column", positiveTensor(4, 1, seed: 6)),
+            ("scalar", positiveTensor(1, 1, seed: 7)),
+        ]
+        for (name, other) in others {
+            expectGradient([full, other], "add, \(name)") { _, v in v[0] + v[1] }
+            expectGradient([full, other], "sub, \(name)") { _, v in v[0] - v[1] }
+            expectGradient([full, other], "mul, \(name)") { _, v in v[0] * v[1] }
+            expectGradient([full, other], "div, \(name)") { _, v in v[0] / v[1] }
+            // The broadcast operand on the left.
+            expectGradient([other, full], "add, \(name) on the left") { _, v in v[0] + v[1] }
+            expectGradient([other, full], "sub, \(name) on the left") { _, v in v[0] - v[1] }
+            expectGradient([other, full], "mul, \(name) on the left") { _, v in v[0] * v[1] }
+            expectGradient([other, positiveTensor(4, 3, seed: 8)], "div, \(name) on the left") { _, v in v[0] / v[1] }
+        }
+        expectGradient([full], "scale") { _, v in scale(v[0], by: -2.5) }
+    }
+
+    @Test func activations() {
+        let x = randomTensor(5, 4, seed: 9, high: 2)
+        expectGradient([x], "relu") { _, v in relu(v[0]) }
+        expectGradient([x], "leakyReLU") { _, v in leakyReLU(v[0], negativeSlope: 0.2) }
+        expectGradient([x], "elu") { _, v in elu(v[0]) }
+        expectGradient([x], "sigmoid") { _, v in sigmoid(v[0]) }
+        expectGradient([x], "tanh") { _, v in tanh(v[0]) }
+        expectGradient([x], "exp") { _, v in exp(v[0]) }
+        expectGradient([positiveTensor(5, 4, seed: 10)], "log") { _, v in log(v[0]) }
+        expectGradient([x], "softplus") { _, v in softplus(v[0]) }
+        expectGradient([x], "logSigmoid") { _, v in logSigmoid(v[0]) }
+        expectGradient([x], "softmaxRows") { _, v in softmaxRows(v[0]) }
+    }
+
+    @Test func reductions() {
+        let x = randomTensor(4, 5, seed: 11)
+        expectGradient([x], "sum") { _, v in sum(v[0]) }
+        expectGradient([x], "mean") { _, v in mean(v[0]) }
+        expectGradient([x], "sum along rows") { _, v in sum(v[0], along: .rows) }
+        expectGradient([x], "sum along columns") { _, v in sum(v[0], along: .columns) }
+        expectGradient([x], "mean along rows") { _, v in mean(v[0], along: .rows) }
+        expectGradient([x], "mean along columns") { _, v in mean(v[0], along: .columns) }
+        expectGradient([x], "squaredNorm") { _, v in squaredNorm(v[0]) }
+    }
+
+    @Test func concatenationsAndSlices() {
+        let a = randomTensor(3, 2, seed: 12), b = randomTensor(3, 4, seed: 13), c = randomTensor(5, 2, seed: 14)
+        expectGradient([a, b], "concatColumns") { _, v in concatColumns([v[0], v[1]]) }
+        expectGradient([a, c], "concatRows") { _, v in concatRows([v[0], v[1]]) }
+        expectGradient([b], "sliceColumns") { _, v in sliceColumns(v[0], 1..<3) }
+        expectGradient([c], "sliceRows") { _, v in sliceRows(v[0], 2..<5) }
+    }
+
+    @Test func gatherRowsScatterAddsRepeatedIndices() {
+        let table = randomTensor(6, 3, seed: 15)
+        expectGradient([table], "gatherRows") { _, v in gatherRows(v[0], [4, 0, 4, 2, 4]) }
+    }
+
+    @Test func rowDotAndL2Normalisation() {
+        let a = randomTensor(5, 4, seed: 16), b = randomTensor(5, 4, seed: 17)
+        expectGradient([a, b], "rowDot") { _, v in rowDot(v[0], v[1]) }
+        expectGradient([a], "l2NormalizeRows") { _, v in l2NormalizeRows(v[0]) }
+    }
+
+    @Test func dropoutWithAFixedSeed() {
+        let x = randomTensor(6, 5, seed: 18)
+        expectGradient([x], "dropout") { _, v in
+            var rng = RandomGenerator(seed: 5)
+            return dropout(v[0], rate: 0.3, rng: &rng)
+        }
+    }
+
+    @Test func linearLayer() {
+        var rng = RandomGenerator(seed: 19)
+        let layer = Linear(inputSize: 4, outputSize: 3, rng: &rng)
+        let x = randomTensor(5, 4, seed: 20)
+        expectGradient([x, layer.weight.value, positiveTensor(1, 3, seed: 21)], "linear") { _, v in
+            matmul(v[0], v[1], transposeB: true) + v[2]
+        }
+    }
+}
+
+/// The checker itself: it must fail a wrong pullback.
+@Suite struct GradientCheckTests {
+    @Test func checkerCatchesAWrongPullback() {
+        // y = 2x recorded with the pullback of y = 3x.
+        let result = gradientCheck([randomTensor(3, 3, seed: 22)]) { tape, v in
+            let id = v[0].id
+            return tape.record(v[0].value.scaled(by: 2), inputs: [v[0]]) { g, grads in
+                grads.accumulate(g.scaled(by: 3), into: id)
+            }
+        }
+        #expect(result.relativeError > 0.3)
+    }
+
+    @Test func checkerCatchesADroppedBroadcastReduction() {
+        // A row-broadcast add whose pullback forgets to sum over rows: it keeps row 0 only.
+        let result = gradientCheck([randomTensor(4, 3, seed: 23), randomTensor(1, 3, seed: 24)]) { tape, v in
+            let (ai, bi) = (v[0].id, v[1].id)
+            let out = (v[0] + v[1]).value
+            return tape.record(out, inputs: [v[0], v[1]]) { g, grads in
+                grads.accumulate(g, into: ai)
+                grads.accumulate(g.rows(0..<1), into: bi)
+            }
+        }
+        #expect(result.relativeError > 0.3)
+    }
+}

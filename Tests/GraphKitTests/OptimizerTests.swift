@@ -1,0 +1,63 @@
+import GraphKit
+import Testing
+
+/// Optimisers against steps worked out by hand.
+@Suite struct OptimizerTests {
+    @Test func adamTwoStepsByHand() {
+        // θ = (1, −2), lr 0.1, β = (0.9, 0.999), ε = 1e-8.
+        // Step 1, g = (0.5, −1): m̂ = g, v̂ = g², so θ moves by lr·sign(g): θ = (0.9, −1.9).
+        // Step 2, g = (−0.25, 2):
+        //   m = 0.09 g₁ + 0.1 g₂ = (0.02, 0.11);  v = 0.000999 g₁² + 0.001 g₂² = (0.00031225, 0.004999)
+        //   m̂ = m / 0.19 = (0.1052632, 0.5789474);  v̂ = v / 0.001999 = (0.1562031, 2.5007504)
+        //   θ −= 0.1 m̂ / √v̂ = (0.0266334, 0.0366104) → θ = (0.8733666, −1.9366104)
+        let p = Parameter(Tensor(rows: 1, cols: 2, scalars: [1, -2]))
+        let adam = Adam(parameters: [p], learningRate: 0.1)
+        p.grad = Tensor(rows: 1, cols: 2, scalars: [0.5, -1])
+        adam.step()
+        #expect(abs(p.value[0, 0] - 0.9) < 1e-6 && abs(p.value[0, 1] + 1.9) < 1e-6)
+        adam.zeroGrad()
+        #expect(p.grad.scalars == [0, 0])
+        p.grad = Tensor(rows: 1, cols: 2, scalars: [-0.25, 2])
+        adam.step()
+        #expect(abs(p.value[0, 0] - 0.8733666) < 2e-6)
+        #expect(abs(p.value[0, 1] + 1.9366104) < 2e-6)
+    }
+
+    @Test func adamWeightDecayIsAddedToTheGradient() {
+        // g = −0.05 alone would move θ up; with λ = 0.1 the step uses g + λθ = +0.05,
+        // and Adam's first step moves by lr·sign: θ = 1 − 0.01 = 0.99.
+        let p = Parameter(Tensor(scalar: 1))
+        let adam = Adam(parameters: [p], learningRate: 0.01, weightDecay: 0.1)
+        p.grad = Tensor(scalar: -0.05)
+        adam.step()
+        #expect(abs(p.value.scalar - 0.99) < 1e-6)
+    }
+
+    @Test func sgdWithWeightDecay() {
+        // θ − lr (g + λθ) = 1 − 0.1 (0.5 + 0.01) = 0.949
+        let p = Parameter(Tensor(scalar: 1))
+        let sgd = SGD(parameters: [p], learningRate: 0.1, weightDecay: 0.01)
+        p.grad = Tensor(scalar: 0.5)
+        sgd.step()
+        #expect(abs(p.value.scalar - 0.949) < 1e-6)
+    }
+
+    @Test func gradientsAccumulateAcrossBackwardCalls() {
+        // d(Σ 3x)/dx = 3 per call; two calls without zeroGrad give 6.
+        let p = Parameter(Tensor(rows: 2, cols: 2, repeating: 1))
+        for _ in 0..<2 {
+            let tape = Tape()
+            tape.backward(from: sum(scale(tape.watch(p), by: 3)))
+        }
+        #expect(p.grad.scalars == [6, 6, 6, 6])
+    }
+
+    @Test func noGradTapeRecordsNoPullbacks() {
+        let p = Parameter(Tensor(rows: 2, cols: 2, repeating: 1))
+        let tape = Tape.noGrad()
+        let y = sum(relu(tape.watch(p)))
+        #expect(y.value.scalar == 4)
+        #expect(!y.requiresGrad)
+        #expect(!tape.isRecording)
+    }
+}
