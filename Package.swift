@@ -16,9 +16,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // glibc malloc tuning for tensor buffers (see GraphKit's AllocationTuning).
+        .target(name: "CMallocTuning"),
         .target(
             name: "GraphKit",
-            dependencies: ["CBLAS"]
+            dependencies: ["CBLAS", "CMallocTuning"]
         ),
         .testTarget(
             name: "GraphKitTests",

@@ -5,19 +5,32 @@ public final class Parameter {
     public let name: String
     /// The current value.
     public var value: Tensor
-    /// The gradient accumulated since the last `zeroGrad()`.
-    public var grad: Tensor
+    private var storedGrad: Tensor?
 
     /// A parameter starting at `value`, with a zero gradient.
     public init(_ value: Tensor, name: String = "parameter") {
         self.name = name
         self.value = value
-        self.grad = Tensor.zeros(like: value)
+    }
+
+    /// The gradient accumulated since the last `zeroGrad()` (zeros before any).
+    public var grad: Tensor {
+        get { storedGrad ?? Tensor.zeros(like: value) }
+        set {
+            precondition(newValue.rows == value.rows && newValue.cols == value.cols,
+                         "Parameter \(name): gradient \(newValue.shapeDescription) for value \(value.shapeDescription)")
+            storedGrad = newValue
+        }
+    }
+
+    /// Adds `g` to the gradient; the first gradient after `zeroGrad()` is taken as is, without a copy.
+    func accumulate(_ g: Tensor) {
+        if storedGrad == nil { grad = g } else { storedGrad!.add(g) }
     }
 
     /// Sets the gradient to zero.
     public func zeroGrad() {
-        grad = Tensor.zeros(like: value)
+        storedGrad = nil
     }
 }
 
@@ -60,6 +73,7 @@ public final class Tape {
 
     /// A new, empty tape. With `recording: false` nothing is recorded for backward.
     public init(recording: Bool = true) {
+        _ = AllocationTuning.applied
         self.isRecording = recording
     }
 
@@ -110,21 +124,29 @@ public final class Tape {
     /// Reverse-mode pass from a 1 × 1 `loss`: adds d loss / d p into `p.grad`
     /// for every watched parameter p.
     public func backward(from loss: Variable) {
+        precondition(loss.rows == 1 && loss.cols == 1,
+                     "backward: the loss must be 1x1, got \(loss.shapeDescription); pass a seed for other outputs")
+        backward(from: loss, seed: Tensor(scalar: 1))
+    }
+
+    /// Reverse-mode pass from any output with a given upstream gradient `seed`
+    /// (a vector–Jacobian product): adds seedᵀ · d output / d p into `p.grad`.
+    public func backward(from output: Variable, seed: Tensor) {
         precondition(isRecording, "backward: this tape was made with recording off (no-grad)")
-        precondition(loss.tape === self, "backward: the loss belongs to another tape")
-        let value = values[loss.id]
-        precondition(value.rows == 1 && value.cols == 1,
-                     "backward: the loss must be 1x1, got \(value.shapeDescription)")
+        precondition(output.tape === self, "backward: the output belongs to another tape")
+        let value = values[output.id]
+        precondition(value.rows == seed.rows && value.cols == seed.cols,
+                     "backward: seed \(seed.shapeDescription) for output \(value.shapeDescription)")
         var grads = Gradients(slots: [Tensor?](repeating: nil, count: values.count),
                               requiresGrad: requiresGrad)
-        grads.accumulate(Tensor(scalar: 1), into: loss.id)
-        for id in stride(from: loss.id, through: 0, by: -1) {
+        grads.accumulate(seed, into: output.id)
+        for id in stride(from: output.id, through: 0, by: -1) {
             guard let g = grads.slots[id] else { continue }
             grads.slots[id] = nil
             if let pullback = pullbacks[id] {
                 pullback(g, &grads)
             } else if let parameter = parameterOfNode[id] {
-                parameter.grad.add(g)
+                parameter.accumulate(g)
             }
         }
     }

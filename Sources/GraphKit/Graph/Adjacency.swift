@@ -23,6 +23,8 @@ public struct Adjacency: Sendable {
     public let target: [Int32]
     /// Position in the by-target arrays of each by-source entry.
     public let entry: [Int32]
+    /// Canonical edge id of each by-source entry (`edge[entry[k]]`).
+    public let sourceEdge: [Int32]
 
     /// Number of edges; per-edge tensors have this many rows.
     public var edgeCount: Int { edge.count }
@@ -64,6 +66,8 @@ public struct Adjacency: Sendable {
         entry = transposed.order
         let entryTargets = Adjacency.targetsOfEntries(rowPtr: byTarget.pointers)
         target = transposed.order.map { entryTargets[Int($0)] }
+        let edgeIds = byTarget.order
+        sourceEdge = transposed.order.map { edgeIds[Int($0)] }
     }
 
     /// Number of edges into each target.

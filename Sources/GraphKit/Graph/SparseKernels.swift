@@ -32,37 +32,31 @@ enum SparseKernels {
     static func aggregate(_ adj: Adjacency, read: TargetSideRead, weights: [Float]?, scale: [Float]?,
                           _ input: Tensor) -> Tensor {
         let d = input.cols
-        var out = Tensor(rows: adj.targetCount, cols: d)
-        let nnz = adj.edgeCount
+        if d == 0 { return Tensor(rows: adj.targetCount, cols: 0) }
+        let out = Tensor(rows: adj.targetCount, cols: d) { po in
         adj.rowPtr.withUnsafeBufferPointer { rp in
         adj.source.withUnsafeBufferPointer { src in
         adj.edge.withUnsafeBufferPointer { edge in
         withOptionalBuffer(weights) { w in
         withOptionalBuffer(scale) { sc in
         input.scalars.withUnsafeBufferPointer { px in
-        out.scalars.withUnsafeMutableBufferPointer { po in
             let rows = read == .source ? src : edge
-            let x = px.baseAddress!
-            let o = po.baseAddress!
-            parallelForRows(rp, work: nnz * d) { range in
+            let (x, o) = (px.baseAddress!, po.baseAddress!)
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
                 for t in range {
-                    let ot = o + t * d
-                    for k in Int(rp[t])..<Int(rp[t + 1]) {
-                        let xs = x + Int(rows[k]) * d
-                        if let w {
-                            let wk = w[Int(edge[k])]
-                            for j in 0..<d { ot[j] += wk * xs[j] }
-                        } else {
-                            for j in 0..<d { ot[j] += xs[j] }
-                        }
-                    }
-                    if let sc {
-                        let s = sc[t]
-                        for j in 0..<d { ot[j] *= s }
+                    let entries = Int(rp[t])..<Int(rp[t + 1])
+                    let s: Float = sc?[t] ?? 1
+                    if let w {
+                        accumulateRows(into: o + t * d, d: d, entries: entries, scale: s, from: x,
+                                       row: { Int(rows[$0]) }, weight: { w[Int(edge[$0])] })
+                    } else {
+                        accumulateRows(into: o + t * d, d: d, entries: entries, scale: s, from: x,
+                                       row: { Int(rows[$0]) }, weight: { _ in 1 })
                     }
                 }
             }
-        }}}}}}}
+        }}}}}}
+        }
         return out
     }
 
@@ -71,34 +65,37 @@ enum SparseKernels {
     static func aggregateBySource(_ adj: Adjacency, read: SourceSideRead, weights: [Float]?, scale: [Float]?,
                                   _ input: Tensor) -> Tensor {
         let d = input.cols
-        var out = Tensor(rows: adj.sourceCount, cols: d)
-        let nnz = adj.edgeCount
+        if d == 0 { return Tensor(rows: adj.sourceCount, cols: 0) }
+        let out = Tensor(rows: adj.sourceCount, cols: d) { po in
         adj.sourceRowPtr.withUnsafeBufferPointer { rp in
         adj.target.withUnsafeBufferPointer { tgt in
-        adj.entry.withUnsafeBufferPointer { entry in
-        adj.edge.withUnsafeBufferPointer { edge in
+        adj.sourceEdge.withUnsafeBufferPointer { edge in
         withOptionalBuffer(weights) { w in
         withOptionalBuffer(scale) { sc in
         input.scalars.withUnsafeBufferPointer { px in
-        out.scalars.withUnsafeMutableBufferPointer { po in
-            let x = px.baseAddress!
-            let o = po.baseAddress!
-            parallelForRows(rp, work: nnz * d) { range in
+            let rows = read == .target ? tgt : edge
+            let (x, o) = (px.baseAddress!, po.baseAddress!)
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
                 for s in range {
-                    let os = o + s * d
-                    for k in Int(rp[s])..<Int(rp[s + 1]) {
-                        let t = Int(tgt[k])
-                        let e = Int(edge[Int(entry[k])])
-                        let row = read == .target ? t : e
-                        var wk: Float = 1
-                        if let w { wk = w[e] }
-                        if let sc { wk *= sc[t] }
-                        let xr = x + row * d
-                        for j in 0..<d { os[j] += wk * xr[j] }
+                    let entries = Int(rp[s])..<Int(rp[s + 1])
+                    switch (w, sc) {
+                    case let (w?, sc?):
+                        accumulateRows(into: o + s * d, d: d, entries: entries, scale: 1, from: x,
+                                       row: { Int(rows[$0]) }, weight: { w[Int(edge[$0])] * sc[Int(tgt[$0])] })
+                    case let (w?, nil):
+                        accumulateRows(into: o + s * d, d: d, entries: entries, scale: 1, from: x,
+                                       row: { Int(rows[$0]) }, weight: { w[Int(edge[$0])] })
+                    case let (nil, sc?):
+                        accumulateRows(into: o + s * d, d: d, entries: entries, scale: 1, from: x,
+                                       row: { Int(rows[$0]) }, weight: { sc[Int(tgt[$0])] })
+                    case (nil, nil):
+                        accumulateRows(into: o + s * d, d: d, entries: entries, scale: 1, from: x,
+                                       row: { Int(rows[$0]) }, weight: { _ in 1 })
                     }
                 }
             }
-        }}}}}}}}
+        }}}}}}
+        }
         return out
     }
 
@@ -106,13 +103,13 @@ enum SparseKernels {
     static func expandToEdges(_ adj: Adjacency, from side: SourceOrTarget, scale: [Float]?,
                               _ input: Tensor) -> Tensor {
         let d = input.cols
-        var out = Tensor(rows: adj.edgeCount, cols: d)
+        if d == 0 { return Tensor(rows: adj.edgeCount, cols: 0) }
+        let out = Tensor(rows: adj.edgeCount, cols: d) { po in
         adj.rowPtr.withUnsafeBufferPointer { rp in
         adj.source.withUnsafeBufferPointer { src in
         adj.edge.withUnsafeBufferPointer { edge in
         withOptionalBuffer(scale) { sc in
         input.scalars.withUnsafeBufferPointer { px in
-        out.scalars.withUnsafeMutableBufferPointer { po in
             let x = px.baseAddress!
             let o = po.baseAddress!
             parallelForRows(rp, work: adj.edgeCount * d) { range in
@@ -125,7 +122,8 @@ enum SparseKernels {
                     }
                 }
             }
-        }}}}}}
+        }}}}}
+        }
         return out
     }
 
@@ -133,28 +131,26 @@ enum SparseKernels {
     static func edgeDots(_ adj: Adjacency, targetRows a: Tensor, read: TargetSideRead, _ b: Tensor,
                          scale: [Float]?) -> Tensor {
         let d = a.cols
-        var out = Tensor(rows: adj.edgeCount, cols: 1)
+        if d == 0 { return Tensor(rows: adj.edgeCount, cols: 1) }
+        let out = Tensor(rows: adj.edgeCount, cols: 1) { po in
         adj.rowPtr.withUnsafeBufferPointer { rp in
         adj.source.withUnsafeBufferPointer { src in
         adj.edge.withUnsafeBufferPointer { edge in
         withOptionalBuffer(scale) { sc in
         a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
-        out.scalars.withUnsafeMutableBufferPointer { po in
             let rows = read == .source ? src : edge
             parallelForRows(rp, work: adj.edgeCount * d) { range in
                 for t in range {
                     let at = pa.baseAddress! + t * d
                     let s: Float = sc?[t] ?? 1
                     for k in Int(rp[t])..<Int(rp[t + 1]) {
-                        let br = pb.baseAddress! + Int(rows[k]) * d
-                        var dot: Float = 0
-                        for j in 0..<d { dot += at[j] * br[j] }
-                        po[Int(edge[k])] = s * dot
+                        po[Int(edge[k])] = s * dotRows(at, pb.baseAddress! + Int(rows[k]) * d, d)
                     }
                 }
             }
-        }}}}}}}
+        }}}}}}
+        }
         return out
     }
 

@@ -1,7 +1,15 @@
 import CBLAS
 
 /// Dense matrix products through OpenBLAS `cblas_sgemm`.
+///
+/// OpenBLAS runs single-threaded here and GraphKit splits each product into
+/// one block of output rows (or columns) per core itself: OpenBLAS's own
+/// threads spin after every call and would steal the cores from the sparse
+/// kernels that follow, and a fixed split keeps results identical run to run.
 public enum BLAS {
+    /// Set once, before the first product.
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
     /// `C = alpha * op(A) * op(B) + beta * C`, where op transposes when asked.
     ///
     /// Shapes are checked: op(A) is m × k, op(B) is k × n and C is m × n.
@@ -18,19 +26,32 @@ public enum BLAS {
                      "matmul: output is \(c.shapeDescription), expected \(m)x\(n)")
         if m == 0 || n == 0 { return }
         if k == 0 {
-            if beta == 0 { c = Tensor(rows: m, cols: n) } else { c = c.scaled(by: beta) }
+            c = beta == 0 ? Tensor(rows: m, cols: n) : c.scaled(by: beta)
             return
         }
+        _ = singleThreaded
+        let (lda, ldb) = (Int32(a.cols), Int32(b.cols))
+        let (ta, tb) = (transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans)
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
                 c.scalars.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor,
-                                transposeA ? CblasTrans : CblasNoTrans,
-                                transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress, Int32(a.cols),
-                                pb.baseAddress, Int32(b.cols),
-                                beta, pc.baseAddress, Int32(n))
+                    let (a0, b0, c0) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    let work = m * n * k / 64
+                    if m >= n {
+                        // Blocks of rows of op(A) and C.
+                        parallelFor(m, work: work) { rows in
+                            let aBlock = transposeA ? a0 + rows.lowerBound : a0 + rows.lowerBound * a.cols
+                            cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(n), Int32(k), alpha,
+                                        aBlock, lda, b0, ldb, beta, c0 + rows.lowerBound * n, Int32(n))
+                        }
+                    } else {
+                        // Blocks of columns of op(B) and C.
+                        parallelFor(n, work: work) { cols in
+                            let bBlock = transposeB ? b0 + cols.lowerBound * b.cols : b0 + cols.lowerBound
+                            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(cols.count), Int32(k), alpha,
+                                        a0, lda, bBlock, ldb, beta, c0 + cols.lowerBound, Int32(n))
+                        }
+                    }
                 }
             }
         }

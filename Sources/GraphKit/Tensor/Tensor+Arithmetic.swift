@@ -1,18 +1,20 @@
-import CBLAS
-
 // Element-wise kernels over unsafe buffers. They allocate one output per call,
 // never per element, and split large tensors across cores.
 
 extension Tensor {
-    /// `self += alpha * other`, through `cblas_saxpy`.
+    /// `self += alpha * other`.
+    ///
+    /// A plain loop split across cores rather than `cblas_saxpy`: a level-1 call
+    /// wakes OpenBLAS's own threads, which then spin and steal the cores.
     public mutating func add(_ other: Tensor, scaledBy alpha: Float = 1) {
         precondition(rows == other.rows && cols == other.cols,
                      "add: shapes differ, \(shapeDescription) and \(other.shapeDescription)")
         let n = count
-        if n == 0 { return }
         other.scalars.withUnsafeBufferPointer { x in
             scalars.withUnsafeMutableBufferPointer { y in
-                cblas_saxpy(Int32(n), alpha, x.baseAddress, 1, y.baseAddress, 1)
+                parallelFor(n, work: n) { range in
+                    for k in range { y[k] += alpha * x[k] }
+                }
             }
         }
     }

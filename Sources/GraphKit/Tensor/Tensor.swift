@@ -27,6 +27,17 @@ public struct Tensor: Equatable, Sendable {
         self.init(rows: rows, cols: cols, scalars: [Float](repeating: value, count: rows * cols))
     }
 
+    /// A tensor whose entries `initialize` must all write; skips zero-filling
+    /// for kernels that overwrite every entry.
+    init(rows: Int, cols: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let n = rows * cols
+        let scalars = [Float](unsafeUninitializedCapacity: n) { buffer, count in
+            initialize(buffer)
+            count = n
+        }
+        self.init(rows: rows, cols: cols, scalars: scalars)
+    }
+
     /// A tensor from nested rows; every row must have the same length.
     public init(_ nested: [[Float]]) {
         let cols = nested.first?.count ?? 0
