@@ -69,8 +69,10 @@ let benchmarks: @Sendable () -> Void = {
             let tape = Tape()
             let y = sparseMatmul(graph.itemsToUsers, tape.watch(items), learnableWeights: tape.watch(w))
             tape.backward(from: sum(y))
+            blackHole(w.grad)
+            w.zeroGrad()
+            items.zeroGrad()
         }
-        blackHole(w.grad)
     }
 
     Benchmark("Segment softmax, forward + backward (Baby edges into users)") { benchmark in
@@ -81,8 +83,9 @@ let benchmarks: @Sendable () -> Void = {
             let tape = Tape()
             let alpha = segmentSoftmax(tape.watch(scores), over: graph.itemsToUsers)
             tape.backward(from: sum(alpha * tape.constant(probe)))
+            blackHole(scores.grad)
+            scores.zeroGrad()
         }
-        blackHole(scores.grad)
     }
 
     Benchmark("sgemm 4096x64 by 64x7050 (full-ranking scoring)",
