@@ -5,8 +5,12 @@ let package = Package(
     name: "MMGraphBench",
     products: [
         .library(name: "GraphKit", targets: ["GraphKit"]),
+        .library(name: "RecommenderCore", targets: ["RecommenderCore"]),
+        .library(name: "LightGCN", targets: ["LightGCN"]),
+        .library(name: "VBPR", targets: ["VBPR"]),
     ],
     dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -22,9 +26,31 @@ let package = Package(
             name: "GraphKit",
             dependencies: ["CBLAS", "CMallocTuning"]
         ),
+        // Data, training and evaluation shared by every model.
+        .target(name: "RecommenderCore", dependencies: ["GraphKit"]),
+        // One target per model.
+        .target(name: "LightGCN", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "VBPR", dependencies: ["GraphKit", "RecommenderCore"]),
+        // The registry of every model target; adding a model is one line there.
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR"]),
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "RecommenderCore", "ModelRegistry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "GraphKitTests",
             dependencies: ["GraphKit"]
+        ),
+        .testTarget(
+            name: "RecommenderCoreTests",
+            dependencies: ["RecommenderCore", "GraphKit"]
+        ),
+        .testTarget(
+            name: "ModelTests",
+            dependencies: ["RecommenderCore", "GraphKit", "LightGCN", "VBPR", "ModelRegistry"]
         ),
         .executableTarget(
             name: "GraphKitBenchmarks",

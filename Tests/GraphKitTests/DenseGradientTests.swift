@@ -50,6 +50,7 @@ import Testing
         expectGradient([x], "tanh") { _, v in tanh(v[0]) }
         expectGradient([x], "exp") { _, v in exp(v[0]) }
         expectGradient([positiveTensor(5, 4, seed: 10)], "log") { _, v in log(v[0]) }
+        expectGradient([positiveTensor(5, 4, seed: 10)], "sqrt") { _, v in sqrt(v[0]) }
         expectGradient([x], "softplus") { _, v in softplus(v[0]) }
         expectGradient([x], "logSigmoid") { _, v in logSigmoid(v[0]) }
         expectGradient([x], "softmaxRows") { _, v in softmaxRows(v[0]) }

@@ -59,6 +59,11 @@ public func log(_ x: Variable) -> Variable {
     elementwise(x, { Foundation.log($0) }, derivative: { x, _ in 1 / x })
 }
 
+/// √x, for x ≥ 0.
+public func sqrt(_ x: Variable) -> Variable {
+    elementwise(x, { $0.squareRoot() }, derivative: { _, y in 1 / (2 * y) })
+}
+
 /// ln(1 + e^x), computed stably as max(x, 0) + ln(1 + e^−|x|).
 public func softplus(_ x: Variable) -> Variable {
     elementwise(x, stableSoftplus, derivative: { x, _ in logistic(x) })

@@ -12,6 +12,12 @@ public enum Parallelism {
 
     /// Below this many units of work a loop runs on the calling thread.
     public static let minimumWork = 1 << 15
+
+    /// Runs `body` over `0..<count` cut into one contiguous range per worker
+    /// (fixed by `count` alone). `body` must write only what its range owns.
+    public static func forEachRange(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        parallelFor(count, work: work, body)
+    }
 }
 
 /// Runs `body` over `0..<count` split into contiguous ranges, one per worker.

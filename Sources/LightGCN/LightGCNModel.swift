@@ -1,0 +1,79 @@
+import GraphKit
+import RecommenderCore
+
+/// LightGCN (He et al., SIGIR'20), as specified in MODELS.md Part 2.
+///
+/// E^{l+1} = Â E^l with Â = D^{-1/2} A D^{-1/2} on the bipartite training graph
+/// (eq. 3), the final embedding the mean of E^0 … E^L (eq. 4), y_ui = e_u · e_i
+/// (eq. 5), and loss BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
+public final class LightGCNModel: Recommender {
+    public static let name = "LightGCN"
+
+    public static let hyperparameters: [HyperparameterSpec] = [
+        .integer("embedding_size", default: 64, in: 1...4096, "size d of the ID embeddings"),
+        .integer("n_layers", default: 2, in: 0...8, "propagation layers L"),
+        .real("reg_weight", default: 1e-4, in: 0...1e3, "λ of the L2 term on the batch's layer-0 embeddings"),
+        .choice("compat", default: "paper", ["paper", "mmrec"],
+                "\"mmrec\": MMRec's EmbLoss, non-squared Frobenius norms divided by B, instead of the squared L2 / 2B"),
+    ]
+
+    let graph: BipartiteGraph
+    let norm: [Float]
+    let layers: Int
+    let regWeight: Float
+    let mmrecRegulariser: Bool
+    /// E⁰ for users (U × d) and items (I × d), Xavier-uniform.
+    public let userEmbedding: Parameter
+    public let itemEmbedding: Parameter
+
+    public init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
+        let d = hyperparameters.int("embedding_size")
+        graph = dataset.graph
+        norm = graph.symmetricNormalization
+        layers = hyperparameters.int("n_layers")
+        regWeight = hyperparameters.float("reg_weight")
+        mmrecRegulariser = hyperparameters.string("compat") == "mmrec"
+        var rng = RandomGenerator(seed: seed, stream: 0)
+        userEmbedding = Parameter(Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &rng),
+                                  name: "user_embedding")
+        itemEmbedding = Parameter(Initializer.xavierUniform(rows: dataset.itemCount, cols: d, rng: &rng),
+                                  name: "item_embedding")
+    }
+
+    public var parameters: [Parameter] { [userEmbedding, itemEmbedding] }
+
+    /// The final user and item embeddings: the mean of E^0 … E^L (eq. 4).
+    func propagateAll(users: Variable, items: Variable) -> (users: Variable, items: Variable) {
+        var (u, i) = (users, items)
+        var (sumU, sumI) = (users, items)
+        for _ in 0..<layers {
+            // E^{l+1} = Â E^l, one sparse product per direction.
+            let nextU = propagate(i, over: graph.itemsToUsers, weights: .fixed(norm))
+            let nextI = propagate(u, over: graph.usersToItems, weights: .fixed(norm))
+            (u, i) = (nextU, nextI)
+            sumU = sumU + u
+            sumI = sumI + i
+        }
+        let mean = 1 / Float(layers + 1)
+        return (scale(sumU, by: mean), scale(sumI, by: mean))
+    }
+
+    public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
+        let (users, items) = propagateAll(users: u0, items: i0)
+        let u = gatherRows(users, batch.users)
+        let pos = rowDot(u, gatherRows(items, batch.positives))
+        let neg = rowDot(u, gatherRows(items, batch.negatives))
+        let ego = [gatherRows(u0, batch.users), gatherRows(i0, batch.positives), gatherRows(i0, batch.negatives)]
+        let reg = mmrecRegulariser
+            ? mmrecEmbeddingLoss(ego, weight: regWeight, batchSize: batch.count)
+            : l2Regularization(ego, weight: regWeight, batchSize: batch.count)
+        return bprLoss(positive: pos, negative: neg) + reg
+    }
+
+    public func makeScorer() throws -> Scorer {
+        let tape = Tape.noGrad()
+        let (users, items) = propagateAll(users: tape.watch(userEmbedding), items: tape.watch(itemEmbedding))
+        return DotProductScorer(users: users.value, items: items.value)
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import GraphKit
+
+/// How models are judged (MODELS.md Part 1).
+public struct EvaluationProtocol: Sendable, Equatable {
+    /// Full ranking over all items, or the MMGCN paper's sampled candidates.
+    public enum Ranking: Sendable, Equatable {
+        /// Rank all I items, with training items masked.
+        case full
+        /// Rank the held-out items among `candidates` sampled non-interacted items per user.
+        case sampled(candidates: Int)
+    }
+
+    public var ranking: Ranking
+    /// The metrics reported, each at its K.
+    public var metrics: [MetricKey]
+    /// Mask each user's validation items when testing (MMRec does).
+    public var maskValidInTest: Bool
+    /// Users scored per sgemm block; memory is O(block × I).
+    public var blockUsers: Int
+    /// Seed of the sampled protocol's candidates (per user: (seed, user)).
+    public var seed: UInt64
+
+    public init(ranking: Ranking = .full,
+                metrics: [MetricKey] = EvaluationProtocol.defaultMetrics,
+                maskValidInTest: Bool = true, blockUsers: Int = 512, seed: UInt64 = 2024) {
+        precondition(!metrics.isEmpty, "EvaluationProtocol: no metrics")
+        precondition(blockUsers > 0, "EvaluationProtocol: blockUsers must be positive")
+        self.ranking = ranking
+        self.metrics = metrics.sorted()
+        self.maskValidInTest = maskValidInTest
+        self.blockUsers = blockUsers
+        self.seed = seed
+    }
+
+    /// Recall, NDCG, precision, hit rate and MAP at 10, 20 and 50.
+    public static let defaultMetrics: [MetricKey] = [10, 20, 50].flatMap { k in
+        RankingMetric.allCases.map { MetricKey($0, at: k) }
+    }
+}
+
+/// Metric averages over the evaluated users of one split.
+public struct EvaluationResult: Sendable, Codable, Equatable {
+    /// Mean of each metric over evaluated users.
+    public var values: [MetricKey: Double]
+    /// Users with at least one held-out item and one training item.
+    public var evaluatedUsers: Int
+    /// Users with held-out items but no training item: left out, and counted.
+    public var usersWithoutTraining: Int
+    /// Users with fewer non-interacted items than the sampled protocol asks (all used).
+    public var usersWithFewCandidates: Int
+    /// Wall-clock seconds of the evaluation.
+    public var seconds: Double
+
+    /// The value of `key`; the key must have been evaluated.
+    public subscript(key: MetricKey) -> Double {
+        guard let v = values[key] else { preconditionFailure("metric \(key) was not evaluated") }
+        return v
+    }
+}
+
+/// An evaluation that could not produce numbers.
+public struct EvaluationError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Judges a scorer on a split: full ranking with masking, or sampled candidates.
+public final class Evaluator: @unchecked Sendable {
+    public let dataset: Dataset
+    public let evaluationProtocol: EvaluationProtocol
+
+    public init(dataset: Dataset, protocol evaluationProtocol: EvaluationProtocol) {
+        self.dataset = dataset
+        self.evaluationProtocol = evaluationProtocol
+    }
+
+    /// The users evaluated on `split`: at least one held-out item and one training item.
+    public func evaluatedUsers(on split: Split) -> [Int32] {
+        let heldOut = dataset.items(in: split)
+        return (0..<dataset.userCount).filter { heldOut.count($0) > 0 && dataset.train.count($0) > 0 }.map(Int32.init)
+    }
+
+    /// Evaluates `scorer` on `split` (valid or test).
+    public func evaluate(_ scorer: Scorer, on split: Split) throws -> EvaluationResult {
+        precondition(split != .train, "Evaluator: evaluate on valid or test, not train")
+        precondition(scorer.itemCount == dataset.itemCount,
+                     "Evaluator: scorer has \(scorer.itemCount) items, dataset \(dataset.itemCount)")
+        let start = DispatchTime.now().uptimeNanoseconds
+        let heldOut = dataset.items(in: split)
+        let users = evaluatedUsers(on: split)
+        let skipped = (0..<dataset.userCount).filter { heldOut.count($0) > 0 && dataset.train.count($0) == 0 }.count
+        let keys = evaluationProtocol.metrics
+        let depth = keys.map(\.k).max()!
+        // Per-user metric rows, summed in user order at the end: the same bits whatever the threads.
+        var perUser = [Double](repeating: 0, count: users.count * keys.count)
+        var fewCandidates = [Bool](repeating: false, count: users.count)
+        var nanUsers = [Bool](repeating: false, count: users.count)
+        let maskValid = split == .test && evaluationProtocol.maskValidInTest
+        let itemCount = dataset.itemCount
+        let block = evaluationProtocol.blockUsers
+        var blockStart = 0
+        while blockStart < users.count {
+            let blockUsers = Array(users[blockStart..<min(blockStart + block, users.count)])
+            let scores = scorer.scores(users: blockUsers)
+            precondition(scores.rows == blockUsers.count && scores.cols == itemCount,
+                         "Scorer returned \(scores.shapeDescription) for \(blockUsers.count) users and \(itemCount) items")
+            scores.scalars.withUnsafeBufferPointer { ps in
+            perUser.withUnsafeMutableBufferPointer { out in
+            fewCandidates.withUnsafeMutableBufferPointer { few in
+            nanUsers.withUnsafeMutableBufferPointer { nan in
+                Parallelism.forEachRange(blockUsers.count, work: blockUsers.count * itemCount) { range in
+                    var top = TopK(k: depth)
+                    for b in range {
+                        let u = Int(blockUsers[b])
+                        let row = UnsafeBufferPointer(rebasing: ps[(b * itemCount)..<((b + 1) * itemCount)])
+                        top.reset()
+                        let ok: Bool
+                        switch evaluationProtocol.ranking {
+                        case .full:
+                            ok = rankAll(row, user: u, maskValid: maskValid, into: &top)
+                        case let .sampled(candidates):
+                            (ok, few[blockStart + b]) = rankSampled(row, user: u, split: split,
+                                                                    candidates: candidates, into: &top)
+                        }
+                        if !ok { nan[blockStart + b] = true; continue }
+                        let ranked = top.ranked()
+                        let truth = heldOut[u]
+                        let relevant = ranked.map { item in truth.contains(item) }
+                        let values = rankingMetrics(relevant: relevant, heldOut: truth.count, keys: keys)
+                        for (m, v) in values.enumerated() { out[(blockStart + b) * keys.count + m] = v }
+                    }
+                }
+            }}}}
+            blockStart += block
+        }
+        let nanCount = nanUsers.lazy.filter { $0 }.count
+        if nanCount > 0 {
+            throw EvaluationError(description: "the model produced NaN scores for \(nanCount) of \(users.count) users on \(split.name)")
+        }
+        var sums = [Double](repeating: 0, count: keys.count)
+        for r in 0..<users.count {
+            for m in 0..<keys.count { sums[m] += perUser[r * keys.count + m] }
+        }
+        var values: [MetricKey: Double] = [:]
+        for (m, key) in keys.enumerated() { values[key] = users.isEmpty ? 0 : sums[m] / Double(users.count) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return EvaluationResult(values: values, evaluatedUsers: users.count, usersWithoutTraining: skipped,
+                                usersWithFewCandidates: fewCandidates.lazy.filter { $0 }.count, seconds: seconds)
+    }
+
+    /// Full ranking: every item but the user's training items (and validation
+    /// items when asked) goes through the heap. Returns false on a NaN score.
+    private func rankAll(_ row: UnsafeBufferPointer<Float>, user u: Int, maskValid: Bool,
+                         into top: inout TopK) -> Bool {
+        let train = dataset.train[u]
+        let valid: ArraySlice<Int32> = maskValid ? dataset.valid[u] : []
+        var nextTrain = train.startIndex, nextValid = valid.startIndex
+        for item in 0..<row.count {
+            let i = Int32(item)
+            // Both masks are sorted, so two cursors walk them alongside the items.
+            if nextTrain < train.endIndex && train[nextTrain] == i { nextTrain += 1; continue }
+            if nextValid < valid.endIndex && valid[nextValid] == i { nextValid += 1; continue }
+            let s = row[item]
+            if !(s <= top.threshold) {
+                if s.isNaN { return false }
+                top.offer(s, i)
+            }
+        }
+        return true
+    }
+
+    /// Sampled ranking (MMGCN paper, Sec. 3.1): the user's held-out items plus
+    /// `candidates` items drawn uniformly without replacement from the items
+    /// the user never interacted with in any split, with a generator seeded by
+    /// (seed, user) so every model sees the same candidates.
+    private func rankSampled(_ row: UnsafeBufferPointer<Float>, user u: Int, split: Split, candidates: Int,
+                             into top: inout TopK) -> (Bool, Bool) {
+        let pool = sampledCandidates(user: u, count: candidates)
+        var items = Array(dataset.items(in: split)[u]) + pool.items
+        items.sort()
+        for i in items {
+            let s = row[Int(i)]
+            if s.isNaN { return (false, pool.exhausted) }
+            top.offer(s, i)
+        }
+        return (true, pool.exhausted)
+    }
+
+    /// The sampled negatives of user `u`; `exhausted` when fewer than `count` exist (all are used).
+    public func sampledCandidates(user u: Int, count: Int) -> (items: [Int32], exhausted: Bool) {
+        let interacted = dataset.train.count(u) + dataset.valid.count(u) + dataset.test.count(u)
+        func interactedWith(_ i: Int32) -> Bool {
+            dataset.train.contains(u, i) || dataset.valid.contains(u, i) || dataset.test.contains(u, i)
+        }
+        let available = dataset.itemCount - interacted  // splits are disjoint in well-formed data
+        if available <= count {
+            return ((0..<Int32(dataset.itemCount)).filter { !interactedWith($0) }, true)
+        }
+        var rng = RandomGenerator(seed: evaluationProtocol.seed, stream: UInt64(u))
+        var chosen = Set<Int32>()
+        var order: [Int32] = []
+        while order.count < count {
+            let i = Int32(rng.nextInt(below: dataset.itemCount))
+            if !interactedWith(i) && chosen.insert(i).inserted { order.append(i) }
+        }
+        return (order, false)
+    }
+}

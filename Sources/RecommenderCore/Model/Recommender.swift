@@ -1,0 +1,90 @@
+import GraphKit
+
+/// One batch of BPR training triples (u, i, j): user, positive item, negative item.
+public struct TrainingBatch: Sendable {
+    public var users: [Int32]
+    public var positives: [Int32]
+    public var negatives: [Int32]
+
+    /// Number of triples B.
+    public var count: Int { users.count }
+
+    public init(users: [Int32], positives: [Int32], negatives: [Int32]) {
+        precondition(users.count == positives.count && users.count == negatives.count,
+                     "TrainingBatch: \(users.count) users, \(positives.count) positives, \(negatives.count) negatives")
+        self.users = users
+        self.positives = positives
+        self.negatives = negatives
+    }
+}
+
+/// The contract every model target implements: a training loss, and fresh
+/// scores of users against all items for evaluation.
+public protocol Recommender: AnyObject {
+    /// The name under which the model is registered and configured.
+    static var name: String { get }
+    /// The hyper-parameters the model accepts, with defaults.
+    static var hyperparameters: [HyperparameterSpec] { get }
+    /// A freshly initialised model; `seed` decides every random choice.
+    init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws
+
+    /// The trainable parameters, all of which the optimiser updates.
+    var parameters: [Parameter] { get }
+    /// Work done before each epoch (DualGNN resamples its user graph, say). Default: nothing.
+    func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws
+    /// The training loss of a batch (BPR plus the model's regulariser), recorded on `tape`.
+    func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable
+    /// A scorer computed now, in no-grad mode with dropout off, from the current
+    /// parameters. Never reuse representations cached by training.
+    func makeScorer() throws -> Scorer
+}
+
+extension Recommender {
+    public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
+}
+
+/// Scores users against every item.
+public protocol Scorer {
+    /// Number of items I.
+    var itemCount: Int { get }
+    /// Scores of `users` against all items: users.count × I.
+    func scores(users: [Int32]) -> Tensor
+}
+
+/// y_ui = u_u · i_i for final user and item representations, through one
+/// sgemm per block of users.
+public struct DotProductScorer: Scorer {
+    /// One row per user.
+    public let userVectors: Tensor
+    /// One row per item.
+    public let itemVectors: Tensor
+
+    public init(users: Tensor, items: Tensor) {
+        precondition(users.cols == items.cols,
+                     "DotProductScorer: user vectors \(users.shapeDescription) and item vectors \(items.shapeDescription) differ in width")
+        userVectors = users
+        itemVectors = items
+    }
+
+    public var itemCount: Int { itemVectors.rows }
+
+    public func scores(users: [Int32]) -> Tensor {
+        let block = gatherRows(Tape.noGrad().constant(userVectors), users).value
+        return BLAS.matmul(block, itemVectors, transposeB: true)
+    }
+}
+
+/// The most-popular reference: an item's score is its training degree.
+public struct MostPopular: Scorer {
+    let degrees: [Float]
+
+    public init(dataset: Dataset) {
+        degrees = dataset.graph.itemDegrees.map(Float.init)
+    }
+
+    public var itemCount: Int { degrees.count }
+
+    public func scores(users: [Int32]) -> Tensor {
+        Tensor(rows: users.count, cols: degrees.count, scalars: Array([[Float]](repeating: degrees, count: users.count).joined()))
+    }
+}

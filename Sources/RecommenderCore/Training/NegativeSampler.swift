@@ -1,0 +1,53 @@
+import GraphKit
+
+/// Draws negatives uniformly from the items not in a user's training set.
+public struct NegativeSampler: Sendable {
+    let train: UserItemLists
+    let itemCount: Int
+
+    /// A sampler over `dataset`'s training split. Throws if some user has
+    /// interacted with every item, so that no negative exists.
+    public init(dataset: Dataset) throws {
+        train = dataset.train
+        itemCount = dataset.itemCount
+        for u in 0..<dataset.userCount where train.count(u) >= itemCount {
+            throw DataError(file: dataset.name, location: "user \(u)",
+                            "has trained on all \(itemCount) items; no negative item can be drawn")
+        }
+    }
+
+    /// One negative for user `u`, by rejection: uniform over items u has not trained on.
+    @inline(__always)
+    public func sample(for u: Int32, rng: inout RandomGenerator) -> Int32 {
+        while true {
+            let j = Int32(rng.nextInt(below: itemCount))
+            if !train.contains(Int(u), j) { return j }
+        }
+    }
+
+    /// The batches of one epoch: every training pair once, shuffled with `rng`,
+    /// each with one fresh negative, cut into batches of `batchSize`.
+    public func epochBatches(dataset: Dataset, batchSize: Int, rng: inout RandomGenerator) -> [TrainingBatch] {
+        precondition(batchSize > 0, "epochBatches: batch size \(batchSize) must be positive")
+        let users = dataset.graph.edgeUsers, items = dataset.graph.edgeItems
+        var order = Array(0..<Int32(users.count))
+        rng.shuffle(&order)
+        var batches: [TrainingBatch] = []
+        batches.reserveCapacity((order.count + batchSize - 1) / batchSize)
+        var start = 0
+        while start < order.count {
+            let slice = order[start..<min(start + batchSize, order.count)]
+            var bu: [Int32] = [], bp: [Int32] = [], bn: [Int32] = []
+            bu.reserveCapacity(slice.count); bp.reserveCapacity(slice.count); bn.reserveCapacity(slice.count)
+            for e in slice {
+                let u = users[Int(e)]
+                bu.append(u)
+                bp.append(items[Int(e)])
+                bn.append(sample(for: u, rng: &rng))
+            }
+            batches.append(TrainingBatch(users: bu, positives: bp, negatives: bn))
+            start += batchSize
+        }
+        return batches
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import GraphKit
+
+/// Training settings shared by all models (MODELS.md Part 1). JSON keys are
+/// the snake_case names.
+public struct TrainingOptions: Sendable, Equatable, Codable {
+    /// Maximum number of epochs.
+    public var epochs: Int = 1000
+    /// Triples per batch B.
+    public var batchSize: Int = 2048
+    /// Adam's step size.
+    public var learningRate: Double = 0.001
+    /// Adam's L2 weight decay (added to the gradient).
+    public var weightDecay: Double = 0
+    /// Validations without improvement before stopping.
+    public var patience: Int = 20
+    /// Validate every this many epochs.
+    public var evalEvery: Int = 1
+    /// The validation metric that decides early stopping and selection.
+    public var validMetric: MetricKey = MetricKey(.recall, at: 20)
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, batchSize = "batch_size", learningRate = "learning_rate", weightDecay = "weight_decay"
+        case patience, evalEvery = "eval_every", validMetric = "valid_metric"
+    }
+}
+
+/// One epoch of a run.
+public struct EpochRecord: Sendable, Codable, Equatable {
+    public var epoch: Int
+    /// Mean training loss over the epoch's triples.
+    public var loss: Double
+    /// The validation metrics, when the epoch was validated.
+    public var valid: [MetricKey: Double]?
+    public var trainSeconds: Double
+    public var evalSeconds: Double
+}
+
+/// How a run ended.
+public enum RunStatus: String, Sendable, Codable {
+    /// Trained to early stop or to the epoch limit, and tested.
+    case finished
+    /// Stopped by a NaN or infinite loss, NaN scores or a model error; see `failure`.
+    case failed
+}
+
+/// The outcome of training one model with one seed.
+public struct TrainingResult: Sendable, Codable {
+    public var status: RunStatus
+    /// Why a failed run failed.
+    public var failure: String?
+    /// Why training stopped: early stop, epoch limit or failure.
+    public var stopReason: String
+    /// Every epoch's loss, validation and timings.
+    public var epochs: [EpochRecord]
+    /// The epoch with the best validation metric: the one reported.
+    public var bestEpoch: Int?
+    /// Validation metrics at the best epoch.
+    public var valid: EvaluationResult?
+    /// Test metrics at the best epoch, taken once after training.
+    public var test: EvaluationResult?
+    /// Mean seconds of training per epoch (without evaluation).
+    public var secondsPerEpoch: Double
+    /// Mean seconds of one validation pass.
+    public var secondsPerEvaluation: Double
+    /// Wall-clock seconds of the whole run.
+    public var totalSeconds: Double
+}
+
+/// Trains a model with BPR and Adam, validates after each epoch, stops early
+/// on the validation metric, and tests the best epoch's parameters once.
+/// Test never decides anything.
+public final class Trainer {
+    public let dataset: Dataset
+    public let options: TrainingOptions
+    public let evaluator: Evaluator
+
+    public init(dataset: Dataset, options: TrainingOptions, evaluator: Evaluator) {
+        precondition(options.epochs > 0 && options.batchSize > 0 && options.patience > 0 && options.evalEvery > 0,
+                     "TrainingOptions: epochs, batch size, patience and eval_every must be positive")
+        self.dataset = dataset
+        self.options = options
+        self.evaluator = evaluator
+    }
+
+    /// Trains `model`; `seed` drives shuffling, negatives and dropout. A run
+    /// that fails (NaN loss, say) returns `.failed` with its reason; it does
+    /// not stop the program.
+    public func train(_ model: Recommender, seed: UInt64, progress: ProgressReporter,
+                      shouldStop: () -> Bool = { false }) -> TrainingResult {
+        let runStart = DispatchTime.now().uptimeNanoseconds
+        var rng = RandomGenerator(seed: seed, stream: 1)
+        var records: [EpochRecord] = []
+        var best = -Double.infinity
+        var bestEpoch: Int?
+        var bestValid: EvaluationResult?
+        var snapshot: [Tensor] = []
+        var sinceBest = 0
+        var stopReason = "reached \(options.epochs) epochs"
+        let key = options.validMetric
+
+        func finish(_ status: RunStatus, failure: String?, test: EvaluationResult?) -> TrainingResult {
+            let trainTimes = records.map(\.trainSeconds)
+            let evalTimes = records.filter { $0.valid != nil }.map(\.evalSeconds)
+            return TrainingResult(
+                status: status, failure: failure, stopReason: stopReason, epochs: records, bestEpoch: bestEpoch,
+                valid: bestValid, test: test,
+                secondsPerEpoch: trainTimes.isEmpty ? 0 : trainTimes.reduce(0, +) / Double(trainTimes.count),
+                secondsPerEvaluation: evalTimes.isEmpty ? 0 : evalTimes.reduce(0, +) / Double(evalTimes.count),
+                totalSeconds: Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9)
+        }
+        func fail(_ reason: String) -> TrainingResult {
+            stopReason = "failed"
+            progress.note("failed: \(reason)")
+            return finish(.failed, failure: reason, test: nil)
+        }
+
+        let sampler: NegativeSampler
+        do { sampler = try NegativeSampler(dataset: dataset) } catch { return fail("\(error)") }
+        let parameters = model.parameters
+        guard !parameters.isEmpty else { return fail("the model has no trainable parameters") }
+        let adam = Adam(parameters: parameters, learningRate: Float(options.learningRate),
+                        weightDecay: Float(options.weightDecay))
+
+        for epoch in 1...options.epochs {
+            if shouldStop() { stopReason = "interrupted"; return finish(.failed, failure: "interrupted", test: nil) }
+            let trainStart = DispatchTime.now().uptimeNanoseconds
+            do { try model.prepareEpoch(epoch, rng: &rng) } catch { return fail("epoch \(epoch) preparation: \(error)") }
+            let batches = sampler.epochBatches(dataset: dataset, batchSize: options.batchSize, rng: &rng)
+            var lossSum = 0.0, triples = 0
+            for (b, batch) in batches.enumerated() {
+                let tape = Tape()
+                let loss = model.loss(batch, on: tape, rng: &rng)
+                let value = loss.value.scalar
+                guard value.isFinite else {
+                    return fail("the loss is \(value) at epoch \(epoch), batch \(b + 1) of \(batches.count)")
+                }
+                tape.backward(from: loss)
+                adam.step()
+                adam.zeroGrad()
+                lossSum += Double(value) * Double(batch.count)
+                triples += batch.count
+            }
+            let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainStart) / 1e9
+            var record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(triples, 1)), valid: nil,
+                                     trainSeconds: trainSeconds, evalSeconds: 0)
+            var stop = false
+            if epoch % options.evalEvery == 0 || epoch == options.epochs {
+                let evalStart = DispatchTime.now().uptimeNanoseconds
+                let result: EvaluationResult
+                do { result = try evaluator.evaluate(try model.makeScorer(), on: .valid) } catch {
+                    records.append(record)
+                    return fail("validation at epoch \(epoch): \(error)")
+                }
+                record.valid = result.values
+                record.evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+                let value = result[key]
+                if value > best {
+                    best = value
+                    bestEpoch = epoch
+                    bestValid = result
+                    snapshot = parameters.map(\.value)
+                    sinceBest = 0
+                } else {
+                    sinceBest += 1
+                    if sinceBest >= options.patience {
+                        stopReason = "early stop at epoch \(epoch): no gain in \(key) for \(options.patience) validations"
+                        stop = true
+                    }
+                }
+            }
+            records.append(record)
+            progress.epoch(epoch, of: options.epochs, loss: record.loss, metric: key.description,
+                           value: record.valid?[key], best: bestEpoch == nil ? nil : best, bestEpoch: bestEpoch,
+                           secondsPerEpoch: trainSeconds)
+            if stop { break }
+        }
+        // Test the parameters of the best validation epoch, once.
+        for (p, v) in zip(parameters, snapshot) { p.value = v }
+        do {
+            let test = try evaluator.evaluate(try model.makeScorer(), on: .test)
+            progress.note("\(stopReason); best epoch \(bestEpoch ?? 0): valid \(key) \(String(format: "%.4f", best)), test \(key) \(String(format: "%.4f", test[key]))")
+            return finish(.finished, failure: nil, test: test)
+        } catch {
+            return fail("test evaluation: \(error)")
+        }
+    }
+}

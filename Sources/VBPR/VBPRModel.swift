@@ -1,0 +1,107 @@
+import GraphKit
+import RecommenderCore
+
+/// VBPR (He & McAuley, AAAI'16), as specified in MODELS.md Part 2.
+///
+/// Paper form (`biases: true`): y_ui = β_i + γ_u·γ_i + θ_u·(E f_i) + β'·f_i
+/// (eq. 2, without α and β_u, which do not change a ranking), where f_i is the
+/// concatenation of all the item's modalities. With `biases: false` (and under
+/// `compat: "mmrec"`) it is MMRec's form: user = γ_u ‖ θ_u ∈ R^{2d}, item =
+/// γ_i ‖ (W f_i + b), y = user · item.
+public final class VBPRModel: Recommender {
+    public static let name = "VBPR"
+
+    public static let hyperparameters: [HyperparameterSpec] = [
+        .integer("embedding_size", default: 64, in: 1...4096, "size d of γ and θ"),
+        .real("reg_weight", default: 1e-4, in: 0...1e3,
+              "λ of the L2 term on γ_u, θ_u, γ_i, γ_j and the batch items' projected features"),
+        .boolean("biases", default: true, "the paper's item bias β_i and feature bias β'"),
+        .real("dropout", default: 0, in: 0...0.95, "dropout on the user and item vectors in training"),
+        .choice("compat", default: "paper", ["paper", "mmrec"], "\"mmrec\": MMRec's port, which has no biases"),
+    ]
+
+    let features: Tensor
+    let biases: Bool
+    let regWeight: Float
+    let dropoutRate: Float
+    /// γ_u (U × d).
+    public let userFactors: Parameter
+    /// θ_u (U × d), the user's preference over projected features.
+    public let userVisualFactors: Parameter
+    /// γ_i (I × d).
+    public let itemFactors: Parameter
+    /// E (d × ΣD_m); with a bias b in MMRec's form.
+    public let projection: Linear
+    /// β_i (I × 1), present with `biases`.
+    public let itemBias: Parameter?
+    /// β' (ΣD_m × 1), present with `biases`.
+    public let featureBias: Parameter?
+
+    public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
+        guard !dataset.features.isEmpty else {
+            throw ConfigError(key: "VBPR", "dataset \(dataset.name) has no item features; VBPR needs at least one modality (it does not fall back to BPR)")
+        }
+        let mmrec = h.string("compat") == "mmrec"
+        if mmrec && h.explicitKeys.contains("biases") && h.bool("biases") {
+            throw ConfigError(key: "VBPR.biases", "compat \"mmrec\" is MMRec's port, which has no biases; drop biases: true or use compat \"paper\"")
+        }
+        biases = mmrec ? false : h.bool("biases")
+        regWeight = h.float("reg_weight")
+        dropoutRate = h.float("dropout")
+        let tape = Tape.noGrad()
+        features = concatColumns(dataset.features.map { tape.constant($0.matrix) }).value
+        let (d, f) = (h.int("embedding_size"), features.cols)
+        var rng = RandomGenerator(seed: seed, stream: 0)
+        userFactors = Parameter(Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &rng), name: "gamma_user")
+        userVisualFactors = Parameter(Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &rng), name: "theta_user")
+        itemFactors = Parameter(Initializer.xavierUniform(rows: dataset.itemCount, cols: d, rng: &rng), name: "gamma_item")
+        projection = Linear(inputSize: f, outputSize: d, bias: !biases, rng: &rng, name: "E")
+        itemBias = biases ? Parameter(Tensor(rows: dataset.itemCount, cols: 1), name: "beta_item") : nil
+        featureBias = biases ? Parameter(Tensor(rows: f, cols: 1), name: "beta_feature") : nil
+    }
+
+    public var parameters: [Parameter] {
+        [userFactors, userVisualFactors, itemFactors] + projection.parameters
+            + [itemBias, featureBias].compactMap { $0 }
+    }
+
+    /// y for each (user, item) row pair, and the rows the regulariser sees.
+    private func score(users: [Int32], items: [Int32], on tape: Tape, dropout: (Variable) -> Variable)
+        -> (y: Variable, itemRows: [Variable]) {
+        let f = gatherRows(tape.constant(features), items)
+        let gammaI = dropout(gatherRows(tape.watch(itemFactors), items))
+        let projected = dropout(projection(f))
+        let gammaU = dropout(gatherRows(tape.watch(userFactors), users))
+        let thetaU = dropout(gatherRows(tape.watch(userVisualFactors), users))
+        var y = rowDot(gammaU, gammaI) + rowDot(thetaU, projected)
+        if let itemBias, let featureBias {
+            y = y + gatherRows(tape.watch(itemBias), items) + matmul(f, tape.watch(featureBias))
+        }
+        return (y, [gammaI, projected])
+    }
+
+    public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let rate = dropoutRate
+        var local = rng
+        defer { rng = local }
+        let drop: (Variable) -> Variable = { rate > 0 ? GraphKit.dropout($0, rate: rate, rng: &local) : $0 }
+        let pos = score(users: batch.users, items: batch.positives, on: tape, dropout: drop)
+        let neg = score(users: batch.users, items: batch.negatives, on: tape, dropout: drop)
+        let users = [gatherRows(tape.watch(userFactors), batch.users), gatherRows(tape.watch(userVisualFactors), batch.users)]
+        let reg = l2Regularization(users + pos.itemRows + neg.itemRows, weight: regWeight, batchSize: batch.count)
+        return bprLoss(positive: pos.y, negative: neg.y) + reg
+    }
+
+    /// Scores as one dot product: user [γ_u ‖ θ_u ‖ 1] · item [γ_i ‖ E f_i ‖ β_i + β'·f_i].
+    public func makeScorer() throws -> Scorer {
+        let tape = Tape.noGrad()
+        let users = [tape.watch(userFactors), tape.watch(userVisualFactors)]
+        var items = [tape.watch(itemFactors), projection(tape.constant(features))]
+        var userColumns = users
+        if let itemBias, let featureBias {
+            items.append(tape.watch(itemBias) + matmul(tape.constant(features), tape.watch(featureBias)))
+            userColumns.append(tape.constant(Tensor(rows: userFactors.value.rows, cols: 1, repeating: 1)))
+        }
+        return DotProductScorer(users: concatColumns(userColumns).value, items: concatColumns(items).value)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The suite's command-line entry point.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Train and evaluate multimodal graph recommenders on one protocol.",
+        subcommands: [Train.self, SplitCommand.self])
+}

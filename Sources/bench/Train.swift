@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import ModelRegistry
+import RecommenderCore
+
+/// `bench train`: one model, one seed, to early stop, with a summary.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one model with one seed to early stop and report its test metrics at the best validation epoch.")
+
+    @Option(help: "Dataset descriptor: a name under Configs/datasets (tiktok, baby, mmgcn-toy) or a path to its JSON.")
+    var dataset = "tiktok"
+
+    @Option(help: "Registered model name.")
+    var model = "LightGCN"
+
+    @Option(name: .customLong("set"), parsing: .upToNextOption,
+            help: "Model hyper-parameters as key=value (value: number, true/false or string).")
+    var settings: [String] = []
+
+    @Option(help: "Maximum epochs.") var epochs = 1000
+    @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize = 2048
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate.") var learningRate = 0.001
+    @Option(name: .customLong("weight-decay"), help: "Adam weight decay.") var weightDecay = 0.0
+    @Option(help: "Early-stopping patience, in validations.") var patience = 20
+    @Option(name: .customLong("valid-metric"), help: "Validation metric that decides early stopping.")
+    var validMetric = "recall@20"
+    @Option(help: "Seed of initialisation, sampling and dropout.") var seed: UInt64 = 2024
+    @Option(help: "Write the run's result as JSON to this path.") var output: String?
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        do {
+            try train()
+        } catch let error as ConfigError {
+            throw ValidationError("\(error)")
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func train() throws {
+        let descriptor = try DatasetDescriptor.load(resolveDataset(dataset))
+        let data = try Dataset(descriptor: descriptor)
+        let type = try ModelRegistry.model(named: model)
+        var given: [String: HyperparameterValue] = [:]
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ConfigError(key: "--set", "'\(setting)' is not key=value") }
+            given[parts[0]] = parseValue(parts[1])
+        }
+        let hyper = try Hyperparameters(given, specs: type.hyperparameters, model: type.name)
+        var options = TrainingOptions()
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.weightDecay = weightDecay
+        options.patience = patience
+        options.validMetric = try MetricKey(parsing: validMetric, key: "--valid-metric")
+        let progress = ProgressReporter(label: "[\(type.name) \(data.name) seed \(seed)]", mode: quiet ? .quiet : .automatic)
+        progress.note("\n" + data.summary)
+        let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol())
+        let popular = try evaluator.evaluate(MostPopular(dataset: data), on: .valid)
+        progress.note("most-popular valid \(options.validMetric) \(String(format: "%.4f", popular[options.validMetric]))")
+        let instance = try type.init(dataset: data, hyperparameters: hyper, seed: seed)
+        let result = Trainer(dataset: data, options: options, evaluator: evaluator).train(instance, seed: seed, progress: progress)
+        if let output {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(result), to: output)
+        }
+        print(summary(result, model: type.name, dataset: data.name))
+        if result.status == .failed { throw ExitCode(2) }
+    }
+
+    func summary(_ r: TrainingResult, model: String, dataset: String) -> String {
+        var lines = ["\(model) on \(dataset), seed \(seed): \(r.status.rawValue) (\(r.stopReason))"]
+        if let failure = r.failure { lines.append("  failure: \(failure)") }
+        if let best = r.bestEpoch, let valid = r.valid, let test = r.test {
+            let keys = [MetricKey(.recall, at: 20), MetricKey(.ndcg, at: 20), MetricKey(.precision, at: 20),
+                        MetricKey(.hit, at: 20), MetricKey(.map, at: 20)]
+            lines.append("  best epoch \(best) of \(r.epochs.count)")
+            lines.append("  valid: " + keys.map { "\($0) \(String(format: "%.4f", valid[$0]))" }.joined(separator: "  "))
+            lines.append("  test:  " + keys.map { "\($0) \(String(format: "%.4f", test[$0]))" }.joined(separator: "  "))
+            lines.append("  test users evaluated \(test.evaluatedUsers), left out for lack of training data \(test.usersWithoutTraining)")
+        }
+        lines.append(String(format: "  %.3f s/epoch training, %.3f s per full-ranking validation pass, %.1f s in all",
+                            r.secondsPerEpoch, r.secondsPerEvaluation, r.totalSeconds))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A dataset name under Configs/datasets, or a path as given.
+func resolveDataset(_ name: String) -> String {
+    if name.hasSuffix(".json") || name.contains("/") { return name }
+    return "Configs/datasets/\(name).json"
+}
+
+/// A command-line value as JSON would read it: bool, integer, real or string.
+func parseValue(_ text: String) -> HyperparameterValue {
+    if text == "true" { return .bool(true) }
+    if text == "false" { return .bool(false) }
+    if let i = Int(text) { return .int(i) }
+    if let d = Double(text) { return .double(d) }
+    return .string(text)
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GraphKit
+import Testing
+@testable import RecommenderCore
+
+/// `.inter` parsing, dataset validation, and the real embedded datasets.
+@Suite struct DatasetTests {
+    func parse(_ text: String) throws -> InteractionFile {
+        try InteractionFile.parse(Data(text.utf8), file: "x.inter")
+    }
+
+    func expectError(_ text: String, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try parse(text)
+            Issue.record("no error; expected '\(fragment)'", sourceLocation: sourceLocation)
+        } catch let error as DataError {
+            #expect(error.description.contains(fragment), "\(error)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func extraColumnsAreIgnoredAndColumnsFoundByName() throws {
+        let file = try parse("timestamp\titemID\tuserID\tx_label\n99\t4\t1\t0\n98\t2\t0\t2\n")
+        #expect(file.users == [1, 0] && file.items == [4, 2] && file.splits == [.train, .test])
+    }
+
+    @Test func badLinesAreErrorsWithTheirLineNumber() {
+        expectError("userID\titemID\n0\t1\n", containing: "missing column 'x_label'")
+        expectError("userID\titemID\tx_label\n0\t1\t0\n0\tseven\t0\n", containing: "line 3: itemID 'seven' is not a non-negative integer id")
+        expectError("userID\titemID\tx_label\n-3\t1\t0\n", containing: "line 2: userID -3 is negative")
+        expectError("userID\titemID\tx_label\n0\t1\t5\n", containing: "line 2: x_label 5 is not 0, 1 or 2")
+        expectError("userID\titemID\tx_label\n0\t1\n", containing: "line 2: 2 tab-separated fields")
+        expectError("userID\titemID\tx_label\n0\t1.5\t0\n", containing: "line 2: itemID '1.5'")
+        expectError("", containing: "empty")
+        expectError("userID\titemID\tx_label\n", containing: "no interactions")
+    }
+
+    @Test func duplicatesInASplitAreDroppedAndCounted() throws {
+        let file = try parse("userID\titemID\tx_label\n0\t1\t0\n0\t1\t0\n0\t2\t1\n0\t2\t1\n0\t2\t1\n1\t0\t0\n")
+        let data = try Dataset(name: "dups", interactions: file, features: [])
+        #expect(data.duplicatesDropped[.train] == 1 && data.duplicatesDropped[.valid] == 2)
+        #expect(data.graph.edgeCount == 2 && data.valid.items == [2])
+        #expect(data.summary.contains("repeated pairs dropped: 1 in train, 2 in valid"))
+    }
+
+    @Test func featureRowsMustMatchTheItemsAndBeFinite() throws {
+        let file = try parse("userID\titemID\tx_label\n0\t0\t0\n1\t2\t0\n")
+        #expect(throws: DataError.self) {
+            try Dataset(name: "rows", interactions: file, features: [(.visual, Tensor(rows: 2, cols: 4), "v.npy")])
+        }
+        var features = Tensor(rows: 3, cols: 4)
+        features[1, 2] = .nan
+        do {
+            _ = try Dataset(name: "nan", interactions: file, features: [(.visual, features, "v.npy")])
+            Issue.record("no error for NaN features")
+        } catch let error as DataError {
+            #expect(error.description == "v.npy, row 1, column 2: nan in the visual features; expected finite values")
+        }
+    }
+
+    @Test func tiktokLoadsWithItsColdUsersAndItems() throws {
+        let data = try Dataset(descriptor: DatasetDescriptor.load(repositoryPath("Configs/datasets/tiktok.json")))
+        // Figures from Data/tiktok/README.md.
+        #expect(data.userCount == 9308 && data.itemCount == 6710)
+        #expect(data.graph.edgeCount == 59541 && data.valid.items.count == 3051 && data.test.items.count == 6130)
+        #expect(data.usersWithoutTraining == 10 && data.itemsWithoutTraining == 465)
+        #expect(data.modalities == [.visual, .acoustic])
+        #expect(data.features.map(\.matrix.cols) == [128, 128])
+    }
+
+    @Test func descriptorErrorsNameTheKey() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("descriptor-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("d.json").path
+        for (json, fragment) in [
+            (#"{"name": "x", "interactions": "a.inter", "featurs": {}}"#, "key 'featurs': unknown key"),
+            (#"{"name": "x", "interactions": 3}"#, "key 'interactions'"),
+            (#"{"name": "x", "interactions": "a.inter", "features": {"smell": "s.npy"}}"#, "unknown modality"),
+            (#"{"name": "x", "#, "malformed JSON"),
+        ] {
+            try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try DatasetDescriptor.load(path)
+                Issue.record("no error for \(json)")
+            } catch let error as DataError {
+                #expect(error.description.contains(fragment), "\(error)")
+            }
+        }
+        let missing = try DatasetDescriptor.load(repositoryPath("Configs/datasets/tiktok.json"))
+        var broken = missing
+        broken.interactions = "/nonexistent/tiktok.inter"
+        #expect(throws: DataError.self) { try Dataset(descriptor: broken) }
+    }
+}
+
+/// The negative sampler on the real TikTok training split.
+@Suite struct NegativeSamplerTests {
+    let data: Dataset
+    init() throws {
+        data = try Dataset(descriptor: DatasetDescriptor.load(repositoryPath("Configs/datasets/tiktok.json")))
+    }
+
+    @Test func neverReturnsATrainingItem() throws {
+        let sampler = try NegativeSampler(dataset: data)
+        var rng = RandomGenerator(seed: 5)
+        for batch in sampler.epochBatches(dataset: data, batchSize: 4096, rng: &rng) {
+            for (u, j) in zip(batch.users, batch.negatives) {
+                #expect(!data.train.contains(Int(u), j))
+            }
+        }
+    }
+
+    @Test func anEpochCoversEveryTrainingPairOnce() throws {
+        let sampler = try NegativeSampler(dataset: data)
+        var rng = RandomGenerator(seed: 6)
+        let batches = sampler.epochBatches(dataset: data, batchSize: 2048, rng: &rng)
+        #expect(batches.count == (59541 + 2047) / 2048)
+        var pairs = Set<Int64>()
+        for b in batches { for (u, i) in zip(b.users, b.positives) { pairs.insert(Int64(u) << 32 | Int64(i)) } }
+        #expect(pairs.count == 59541)
+    }
+
+    @Test func sameSeedSameBatches() throws {
+        let sampler = try NegativeSampler(dataset: data)
+        var a = RandomGenerator(seed: 7), b = RandomGenerator(seed: 7), c = RandomGenerator(seed: 8)
+        let first = sampler.epochBatches(dataset: data, batchSize: 1000, rng: &a)
+        let second = sampler.epochBatches(dataset: data, batchSize: 1000, rng: &b)
+        let other = sampler.epochBatches(dataset: data, batchSize: 1000, rng: &c)
+        #expect(first.map(\.negatives) == second.map(\.negatives) && first.map(\.users) == second.map(\.users))
+        #expect(first.map(\.negatives) != other.map(\.negatives))
+    }
+}
