@@ -40,17 +40,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets: the finite-difference gradient check.
+        .target(name: "TestSupport", dependencies: ["GraphKit"], path: "Tests/TestSupport"),
         .testTarget(
             name: "GraphKitTests",
-            dependencies: ["GraphKit"]
+            dependencies: ["GraphKit", "TestSupport"]
         ),
         .testTarget(
             name: "RecommenderCoreTests",
-            dependencies: ["RecommenderCore", "GraphKit"]
+            dependencies: ["RecommenderCore", "GraphKit", "TestSupport"]
         ),
         .testTarget(
             name: "ModelTests",
-            dependencies: ["RecommenderCore", "GraphKit", "LightGCN", "VBPR", "ModelRegistry"]
+            dependencies: ["RecommenderCore", "GraphKit", "LightGCN", "VBPR", "ModelRegistry", "TestSupport"]
         ),
         .executableTarget(
             name: "GraphKitBenchmarks",

@@ -1,4 +1,5 @@
 import GraphKit
+import TestSupport
 import Testing
 
 /// CSR construction on a hand-made graph, checked against values worked out by hand.

@@ -1,4 +1,5 @@
 import GraphKit
+import TestSupport
 import Testing
 
 /// Every dense op's pullback against central finite differences.

@@ -1,4 +1,5 @@
 import GraphKit
+import TestSupport
 import Testing
 
 /// A small bipartite graph with a user (4) and an item (5) that have no edges,

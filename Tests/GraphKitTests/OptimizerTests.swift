@@ -1,4 +1,5 @@
 import GraphKit
+import TestSupport
 import Testing
 
 /// Optimisers against steps worked out by hand.

@@ -1,4 +1,5 @@
 import GraphKit
+import TestSupport
 import Testing
 
 @Suite struct TensorTests {

@@ -1,15 +1,7 @@
 import Foundation
 import GraphKit
+@_exported import TestSupport
 @testable import RecommenderCore
-
-/// The package root, from this file's path, so tests find Data/ from any folder.
-let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// A path under the package root.
-func repositoryPath(_ relative: String) -> String {
-    packageRoot.appendingPathComponent(relative).path
-}
 
 /// A scorer with a fixed score matrix (users × items).
 struct FixedScorer: Scorer {

@@ -1,0 +1,81 @@
+import Foundation
+import GraphKit
+import LightGCN
+import RecommenderCore
+import Testing
+import TestSupport
+
+@Suite struct LightGCNTests {
+    @Test func lossFallsOnTheMMGCNToySample() throws {
+        let data = try loadDataset("mmgcn-toy")
+        let model = try makeModel(LightGCNModel.self, data)
+        // Before training, Xavier scores are near 0, so BPR is near ln 2 ≈ 0.6931.
+        var rng = RandomGenerator(seed: 1)
+        let batch = TrainingBatch(users: [0, 1, 2, 3], positives: [0, 1, 2, 3], negatives: [9, 8, 7, 6])
+        #expect(abs(Double(model.loss(batch, on: Tape(), rng: &rng).value.scalar) - 0.6931) < 0.005)
+        // 2,311 pairs make two batches an epoch, so a larger step shows the fall in ten epochs.
+        let result = quickTrain(model, on: data, options: quickOptions(epochs: 10, learningRate: 0.01))
+        #expect(result.status == .finished)
+        let losses = result.epochs.map(\.loss)
+        for k in 1..<losses.count { #expect(losses[k] < losses[k - 1], "epoch \(k + 1): \(losses)") }
+        #expect(losses.last! < 0.75 * losses.first!, "\(losses)")
+    }
+
+    @Test func beatsMostPopularOnTikTokValidation() throws {
+        let data = try loadDataset("tiktok")
+        let popular = try mostPopularValidRecall(data)
+        let result = quickTrain(try makeModel(LightGCNModel.self, data), on: data, options: quickOptions(epochs: 15))
+        let recall = try #require(result.valid)[MetricKey(.recall, at: 20)]
+        #expect(recall > popular, "LightGCN valid recall@20 \(recall), most popular \(popular)")
+        #expect(result.epochs.first!.loss > result.epochs.last!.loss)
+    }
+
+    @Test func sameSeedGivesIdenticalMetrics() throws {
+        let data = try loadDataset("tiktok")
+        let runs = try (0..<2).map { _ in
+            quickTrain(try makeModel(LightGCNModel.self, data, seed: 9), on: data, options: quickOptions(epochs: 2), seed: 9)
+        }
+        #expect(runs[0].epochs.map(\.loss) == runs[1].epochs.map(\.loss))
+        #expect(runs[0].test!.values == runs[1].test!.values)
+        let other = quickTrain(try makeModel(LightGCNModel.self, data, seed: 10), on: data,
+                               options: quickOptions(epochs: 2), seed: 10)
+        #expect(other.epochs.map(\.loss) != runs[0].epochs.map(\.loss))
+    }
+
+    @Test func gradientOfTheWholeLossMatchesFiniteDifferences() throws {
+        let data = try loadDataset("mmgcn-toy")
+        let model = try makeModel(LightGCNModel.self, data, ["embedding_size": .int(4), "reg_weight": .double(0.1)])
+        // Scaled up so the BPR term is far from flat.
+        model.userEmbedding.value = model.userEmbedding.value.scaled(by: 5)
+        model.itemEmbedding.value = model.itemEmbedding.value.scaled(by: 5)
+        let batch = TrainingBatch(users: [0, 3, 7], positives: [10, 20, 30], negatives: [5, 6, 7])
+        let check = gradientCheck(parameters: model.parameters) { tape in
+            var rng = RandomGenerator(seed: 1)
+            return model.loss(batch, on: tape, rng: &rng)
+        }
+        #expect(check.relativeError < gradientTolerance, "relative error \(check.relativeError)")
+    }
+
+    @Test func mmrecCompatUsesEmbLossAndChangesTheLoss() throws {
+        // On the same parameters and batch, the two losses differ by exactly
+        // λ (Σ‖E‖_F / B − Σ‖E‖² / 2B) over the batch's layer-0 rows, computed here by hand.
+        let data = try loadDataset("mmgcn-toy")
+        let lambda = 0.5
+        let paper = try makeModel(LightGCNModel.self, data, ["reg_weight": .double(lambda)], seed: 3)
+        let mmrec = try makeModel(LightGCNModel.self, data, ["reg_weight": .double(lambda), "compat": .string("mmrec")], seed: 3)
+        let batch = TrainingBatch(users: [1, 2], positives: [3, 4], negatives: [5, 6])
+        var rng = RandomGenerator(seed: 1)
+        let a = Double(paper.loss(batch, on: Tape(), rng: &rng).value.scalar)
+        let b = Double(mmrec.loss(batch, on: Tape(), rng: &rng).value.scalar)
+        func rowsNorm2(_ t: Tensor, _ rows: [Int32]) -> Double {
+            rows.reduce(0.0) { s, r in s + t.row(Int(r)).reduce(0.0) { $0 + Double($1) * Double($1) } }
+        }
+        let norms2 = [rowsNorm2(paper.userEmbedding.value, batch.users),
+                      rowsNorm2(paper.itemEmbedding.value, batch.positives),
+                      rowsNorm2(paper.itemEmbedding.value, batch.negatives)]
+        let expected = lambda * (norms2.map { $0.squareRoot() }.reduce(0, +) / 2 - norms2.reduce(0, +) / 4)
+        #expect(abs((b - a) - expected) < 1e-5, "difference \(b - a), expected \(expected)")
+        #expect(abs(expected) > 1e-3)
+    }
+}
+
