@@ -63,5 +63,14 @@ let package = Package(
             path: "Benchmarks/GraphKitBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RecommenderBenchmarks",
+            dependencies: [
+                "GraphKit", "RecommenderCore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RecommenderBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

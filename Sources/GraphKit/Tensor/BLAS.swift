@@ -60,7 +60,10 @@ public enum BLAS {
     /// `op(A) * op(B)` as a new tensor.
     public static func matmul(_ a: Tensor, transposeA: Bool = false,
                               _ b: Tensor, transposeB: Bool = false) -> Tensor {
-        var c = Tensor(rows: transposeA ? a.cols : a.rows, cols: transposeB ? b.rows : b.cols)
+        let (m, n) = (transposeA ? a.cols : a.rows, transposeB ? b.rows : b.cols)
+        let k = transposeA ? a.rows : a.cols
+        // With beta = 0 sgemm overwrites every entry, so the output need not be zero-filled first.
+        var c = k == 0 ? Tensor(rows: m, cols: n) : Tensor(rows: m, cols: n) { _ in }
         gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
         return c
     }

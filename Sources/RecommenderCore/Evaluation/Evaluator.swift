@@ -101,33 +101,44 @@ public final class Evaluator: @unchecked Sendable {
         var blockStart = 0
         while blockStart < users.count {
             let blockUsers = Array(users[blockStart..<min(blockStart + block, users.count)])
-            let scores = scorer.scores(users: blockUsers)
+            var scores = scorer.scores(users: blockUsers)
             precondition(scores.rows == blockUsers.count && scores.cols == itemCount,
                          "Scorer returned \(scores.shapeDescription) for \(blockUsers.count) users and \(itemCount) items")
-            scores.scalars.withUnsafeBufferPointer { ps in
+            scores.scalars.withUnsafeMutableBufferPointer { ps in
             perUser.withUnsafeMutableBufferPointer { out in
             fewCandidates.withUnsafeMutableBufferPointer { few in
             nanUsers.withUnsafeMutableBufferPointer { nan in
                 Parallelism.forEachRange(blockUsers.count, work: blockUsers.count * itemCount) { range in
                     var top = TopK(k: depth)
+                    defer { top.deallocate() }
+                    var selector = RowSelector(k: depth)
+                    var metrics = RankingMetricsBuffer(keys: keys)
                     for b in range {
                         let u = Int(blockUsers[b])
-                        let row = UnsafeBufferPointer(rebasing: ps[(b * itemCount)..<((b + 1) * itemCount)])
-                        top.reset()
-                        let ok: Bool
+                        let row = UnsafeMutableBufferPointer(rebasing: ps[(b * itemCount)..<((b + 1) * itemCount)])
+                        let truth = heldOut[u]
+                        let destination = out.baseAddress! + (blockStart + b) * keys.count
                         switch evaluationProtocol.ranking {
                         case .full:
-                            ok = rankAll(row, user: u, maskValid: maskValid, into: &top)
+                            guard let count = rankAll(row, user: u, maskValid: maskValid, selector: &selector) else {
+                                nan[blockStart + b] = true
+                                continue
+                            }
+                            let chosen = selector.candidates
+                            metrics.compute(heldOut: truth.count, into: destination) { r in
+                                r < count && heldOut.contains(u, TopK.item(of: chosen[r]))
+                            }
                         case let .sampled(candidates):
-                            (ok, few[blockStart + b]) = rankSampled(row, user: u, split: split,
+                            top.reset()
+                            let ok: Bool
+                            (ok, few[blockStart + b]) = rankSampled(UnsafeBufferPointer(row), user: u, split: split,
                                                                     candidates: candidates, into: &top)
+                            if !ok { nan[blockStart + b] = true; continue }
+                            let ranked = top.ranked()
+                            metrics.compute(heldOut: truth.count, into: destination) { r in
+                                r < ranked.count && heldOut.contains(u, ranked[r])
+                            }
                         }
-                        if !ok { nan[blockStart + b] = true; continue }
-                        let ranked = top.ranked()
-                        let truth = heldOut[u]
-                        let relevant = ranked.map { item in truth.contains(item) }
-                        let values = rankingMetrics(relevant: relevant, heldOut: truth.count, keys: keys)
-                        for (m, v) in values.enumerated() { out[(blockStart + b) * keys.count + m] = v }
                     }
                 }
             }}}}
@@ -148,25 +159,21 @@ public final class Evaluator: @unchecked Sendable {
                                 usersWithFewCandidates: fewCandidates.lazy.filter { $0 }.count, seconds: seconds)
     }
 
-    /// Full ranking: every item but the user's training items (and validation
-    /// items when asked) goes through the heap. Returns false on a NaN score.
-    private func rankAll(_ row: UnsafeBufferPointer<Float>, user u: Int, maskValid: Bool,
-                         into top: inout TopK) -> Bool {
-        let train = dataset.train[u]
-        let valid: ArraySlice<Int32> = maskValid ? dataset.valid[u] : []
-        var nextTrain = train.startIndex, nextValid = valid.startIndex
-        for item in 0..<row.count {
-            let i = Int32(item)
-            // Both masks are sorted, so two cursors walk them alongside the items.
-            if nextTrain < train.endIndex && train[nextTrain] == i { nextTrain += 1; continue }
-            if nextValid < valid.endIndex && valid[nextValid] == i { nextValid += 1; continue }
-            let s = row[item]
-            if !(s <= top.threshold) {
-                if s.isNaN { return false }
-                top.offer(s, i)
+    /// Full ranking: the user's training items (and validation items when
+    /// asked) are masked to −∞ in the block's scores, then `RowSelector` picks
+    /// the top K. Returns nil on a NaN score.
+    private func rankAll(_ row: UnsafeMutableBufferPointer<Float>, user u: Int, maskValid: Bool,
+                         selector: inout RowSelector) -> Int? {
+        var masked = 0
+        func mask(_ items: ArraySlice<Int32>) {
+            for i in items where row[Int(i)] != -.infinity {
+                row[Int(i)] = -.infinity
+                masked += 1
             }
         }
-        return true
+        mask(dataset.train[u])
+        if maskValid { mask(dataset.valid[u]) }
+        return selector.select(UnsafeBufferPointer(row), unmasked: row.count - masked)
     }
 
     /// Sampled ranking (MMGCN paper, Sec. 3.1): the user's held-out items plus

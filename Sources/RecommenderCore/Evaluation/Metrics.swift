@@ -55,28 +55,57 @@ public struct MetricKey: Hashable, Comparable, Sendable, CustomStringConvertible
 /// - map@K       = Σ_{r ≤ K} precision@r · rel_r / min(|T_u|, K)
 /// The ideal DCG has min(|T_u|, K) hits, not min(hits, K) as GRCN's and DualGNN's code has.
 public func rankingMetrics(relevant: [Bool], heldOut: Int, keys: [MetricKey]) -> [Double] {
-    precondition(heldOut > 0, "rankingMetrics: a user with no held-out items is not evaluated")
-    let depth = keys.map(\.k).max() ?? 0
-    var hits = [Int](repeating: 0, count: depth + 1)
-    var dcg = [Double](repeating: 0, count: depth + 1)
-    var precisionSum = [Double](repeating: 0, count: depth + 1)
-    for r in 1...max(depth, 1) where r <= depth {
-        let rel = r <= relevant.count && relevant[r - 1]
-        hits[r] = hits[r - 1] + (rel ? 1 : 0)
-        dcg[r] = dcg[r - 1] + (rel ? 1 / log2(Double(r) + 1) : 0)
-        precisionSum[r] = precisionSum[r - 1] + (rel ? Double(hits[r]) / Double(r) : 0)
+    var buffer = RankingMetricsBuffer(keys: keys)
+    var out = [Double](repeating: 0, count: keys.count)
+    out.withUnsafeMutableBufferPointer { o in
+        buffer.compute(heldOut: heldOut, into: o.baseAddress!) { r in r < relevant.count && relevant[r] }
     }
-    return keys.map { key in
-        let k = key.k
-        switch key.metric {
-        case .recall: return Double(hits[k]) / Double(heldOut)
-        case .precision: return Double(hits[k]) / Double(k)
-        case .hit: return hits[k] > 0 ? 1 : 0
-        case .ndcg:
-            var ideal = 0.0
-            for r in 1...min(heldOut, k) { ideal += 1 / log2(Double(r) + 1) }
-            return dcg[k] / ideal
-        case .map: return precisionSum[k] / Double(min(heldOut, k))
+    return out
+}
+
+/// The metric computation of `rankingMetrics` with its scratch arrays kept
+/// between users, so that evaluating a user allocates nothing.
+struct RankingMetricsBuffer {
+    let keys: [MetricKey]
+    let depth: Int
+    private var hits: [Int]
+    private var dcg: [Double]
+    private var precisionSum: [Double]
+    /// 1 / log2(r + 1) for r = 1…depth, and its running sums (the ideal DCG).
+    private let discount: [Double]
+    private let idealDCG: [Double]
+
+    init(keys: [MetricKey]) {
+        self.keys = keys
+        depth = keys.map(\.k).max() ?? 0
+        hits = [Int](repeating: 0, count: depth + 1)
+        dcg = [Double](repeating: 0, count: depth + 1)
+        precisionSum = [Double](repeating: 0, count: depth + 1)
+        discount = (0...depth).map { $0 == 0 ? 0 : 1 / log2(Double($0) + 1) }
+        var ideal = [Double](repeating: 0, count: depth + 1)
+        for r in stride(from: 1, through: depth, by: 1) { ideal[r] = ideal[r - 1] + 1 / log2(Double(r) + 1) }
+        idealDCG = ideal
+    }
+
+    /// Writes one value per key into `out`; `isRelevant(r)` says whether the
+    /// item at 0-based rank r is held out (false past the end of the list).
+    mutating func compute(heldOut: Int, into out: UnsafeMutablePointer<Double>, isRelevant: (Int) -> Bool) {
+        precondition(heldOut > 0, "rankingMetrics: a user with no held-out items is not evaluated")
+        for r in stride(from: 1, through: depth, by: 1) {
+            let rel = isRelevant(r - 1)
+            hits[r] = hits[r - 1] + (rel ? 1 : 0)
+            dcg[r] = dcg[r - 1] + (rel ? discount[r] : 0)
+            precisionSum[r] = precisionSum[r - 1] + (rel ? Double(hits[r]) / Double(r) : 0)
+        }
+        for (m, key) in keys.enumerated() {
+            let k = key.k
+            switch key.metric {
+            case .recall: out[m] = Double(hits[k]) / Double(heldOut)
+            case .precision: out[m] = Double(hits[k]) / Double(k)
+            case .hit: out[m] = hits[k] > 0 ? 1 : 0
+            case .ndcg: out[m] = dcg[k] / idealDCG[min(heldOut, k)]
+            case .map: out[m] = precisionSum[k] / Double(min(heldOut, k))
+            }
         }
     }
 }

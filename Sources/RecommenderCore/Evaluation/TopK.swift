@@ -1,74 +1,96 @@
 /// The K best (score, item) pairs of a row, best first, without sorting the
 /// row: a bounded min-heap whose root is the worst kept entry. Ties go to the
 /// lower item id, so results do not depend on the order of a sort.
+///
+/// Each entry is one UInt64 key that orders exactly as (score, −item) does:
+/// the score's bits made monotone in the high half, the complemented item id
+/// in the low half, so a heap step is one integer comparison. Storage is
+/// allocated once and reused for every row a thread ranks; call `deallocate()`
+/// when done. It is a struct, not a class, so that its hot fields need no
+/// dynamic exclusivity checks (they cost more than the heap itself).
 struct TopK {
     let k: Int
-    private(set) var scores: [Float] = []
-    private(set) var items: [Int32] = []
+    private let keys: UnsafeMutablePointer<UInt64>
+    private(set) var count = 0
+    /// The worst kept score, or −∞ while fewer than k are kept.
+    private(set) var threshold: Float = -.infinity
 
     init(k: Int) {
+        precondition(k > 0, "TopK: k = \(k) must be positive")
         self.k = k
-        scores.reserveCapacity(k)
-        items.reserveCapacity(k)
+        keys = .allocate(capacity: k)
     }
+
+    /// Frees the storage; the heap must not be used afterwards.
+    func deallocate() { keys.deallocate() }
 
     /// Empties the heap, keeping its storage.
     mutating func reset() {
-        scores.removeAll(keepingCapacity: true)
-        items.removeAll(keepingCapacity: true)
+        count = 0
+        threshold = -.infinity
     }
 
-    /// a is worse than b: a lower score, or the same score and a higher id.
+    /// A key that orders as (score, then lower item id is better). Not for NaN.
     @inline(__always)
-    private func worse(_ a: Int, _ b: Int) -> Bool {
-        scores[a] < scores[b] || (scores[a] == scores[b] && items[a] > items[b])
+    static func key(_ score: Float, _ item: Int32) -> UInt64 {
+        let bits = score.bitPattern
+        let monotone = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(monotone) << 32 | UInt64(~UInt32(bitPattern: item))
     }
 
-    /// The worst kept score, or −∞ while fewer than k are kept.
-    @inline(__always) var threshold: Float { scores.count < k ? -.infinity : scores[0] }
+    /// The item of a key.
+    @inline(__always)
+    static func item(of key: UInt64) -> Int32 { Int32(bitPattern: ~UInt32(truncatingIfNeeded: key)) }
 
-    /// Offers item `item` with `score`. Items must be offered in ascending id
-    /// order for the tie rule to hold with the strict comparison below.
+    /// The score of a key.
+    @inline(__always)
+    static func score(of key: UInt64) -> Float {
+        let monotone = UInt32(truncatingIfNeeded: key >> 32)
+        return Float(bitPattern: monotone & 0x8000_0000 != 0 ? monotone & 0x7FFF_FFFF : ~monotone)
+    }
+
+    /// Offers `item` with `score`. Items must be offered in ascending id order:
+    /// once the heap is full a newcomer must beat the worst score strictly, and
+    /// on a tie it has the higher id, so it loses as the tie rule says.
     @inline(__always)
     mutating func offer(_ score: Float, _ item: Int32) {
-        if scores.count < k {
-            scores.append(score)
-            items.append(item)
-            var c = scores.count - 1
+        let key = TopK.key(score, item)
+        if count < k {
+            var c = count
+            count += 1
             while c > 0 {
-                let p = (c - 1) / 2
-                guard worse(c, p) else { break }
-                scores.swapAt(c, p)
-                items.swapAt(c, p)
+                let p = (c - 1) >> 1
+                guard key < keys[p] else { break }
+                keys[c] = keys[p]
                 c = p
             }
-        } else if score > scores[0] {
-            scores[0] = score
-            items[0] = item
-            siftDown(0)
+            keys[c] = key
+            if count == k { threshold = TopK.score(of: keys[0]) }
+        } else if score > threshold {
+            siftDown(key)
+            threshold = TopK.score(of: keys[0])
         }
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var p = start
-        let n = scores.count
+    /// Replaces the root with `key` and restores the heap.
+    @inline(__always)
+    private func siftDown(_ key: UInt64) {
+        var p = 0
         while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < n && worse(l, m) { m = l }
-            if r < n && worse(r, m) { m = r }
-            if m == p { return }
-            scores.swapAt(p, m)
-            items.swapAt(p, m)
+            let l = 2 * p + 1
+            if l >= count { break }
+            var m = l
+            if l + 1 < count && keys[l + 1] < keys[l] { m = l + 1 }
+            if key <= keys[m] { break }
+            keys[p] = keys[m]
             p = m
         }
+        keys[p] = key
     }
 
     /// The kept items, best first.
     func ranked() -> [Int32] {
-        let order = (0..<scores.count).sorted { a, b in
-            scores[a] != scores[b] ? scores[a] > scores[b] : items[a] < items[b]
-        }
-        return order.map { items[$0] }
+        let sorted = UnsafeBufferPointer(start: keys, count: count).sorted(by: >)
+        return sorted.map(TopK.item(of:))
     }
 }

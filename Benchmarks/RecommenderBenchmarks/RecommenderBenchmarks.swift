@@ -1,0 +1,64 @@
+import Benchmark
+import Foundation
+import GraphKit
+import RecommenderCore
+
+// Full-ranking evaluation on the real Amazon Baby splits (19,445 users, 7,050
+// items), d = 64, held against the scoring sgemm it contains. Run with `make bench`.
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Seconds taken by `body`, best of `repeats`.
+func bestSeconds(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return best
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let data: Dataset
+    do {
+        data = try Dataset(descriptor: DatasetDescriptor.load(packageRoot.appendingPathComponent("Configs/datasets/baby.json").path))
+    } catch {
+        fatalError("benchmark: \(error)")
+    }
+    var rng = RandomGenerator(seed: 11)
+    let users = Initializer.normal(rows: data.userCount, cols: 64, std: 0.1, rng: &rng)
+    let items = Initializer.normal(rows: data.itemCount, cols: 64, std: 0.1, rng: &rng)
+    let scorer = DotProductScorer(users: users, items: items)
+    let evaluationProtocol = EvaluationProtocol()
+    let evaluator = Evaluator(dataset: data, protocol: evaluationProtocol)
+    let ratioMetric = BenchmarkMetric.custom("evaluation / sgemm (x100)", useScalingFactor: false)
+
+    Benchmark("Full-ranking test evaluation vs its scoring sgemm (Baby, d=64, K up to 50)",
+              configuration: .init(metrics: [.wallClock, ratioMetric], maxDuration: .seconds(10), maxIterations: 3)) { benchmark in
+        let evaluated = evaluator.evaluatedUsers(on: .test)
+        let block = evaluationProtocol.blockUsers
+        for _ in benchmark.scaledIterations {
+            // The same sgemm calls the evaluation makes: one per block of users,
+            // against all items. The two are timed alternately, best of 7 each.
+            var sgemm = Double.infinity, evaluation = Double.infinity
+            for _ in 0..<7 {
+                sgemm = min(sgemm, bestSeconds(repeats: 1) {
+                    var start = 0
+                    while start < evaluated.count {
+                        blackHole(scorer.scores(users: Array(evaluated[start..<min(start + block, evaluated.count)])))
+                        start += block
+                    }
+                })
+                evaluation = min(evaluation, try bestSeconds(repeats: 1) { blackHole(try evaluator.evaluate(scorer, on: .test)) })
+            }
+            let ratio = evaluation / sgemm
+            benchmark.measurement(ratioMetric, Int((100 * ratio).rounded()))
+            FileHandle.standardError.write(Data(String(
+                format: "full-ranking evaluation %.1f ms, its sgemm alone %.1f ms, ratio %.2f (bound 2), %d users\n",
+                evaluation * 1e3, sgemm * 1e3, ratio, evaluated.count).utf8))
+        }
+    }
+}
