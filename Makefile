@@ -4,9 +4,21 @@ RELEASE_TEST  = $(SWIFT) test -c release -Xswiftc -enable-testing
 APT_PACKAGES  = libopenblas-dev liblapacke-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build deps test bench verify-data clean
+BENCH         = .build/release/bench
+SEED         ?= 2024
 
-all: build
+.PHONY: all main build deps test bench verify-data clean
+
+## all (the default): the main job, see `main`.
+all: main
+
+## main: train LightGCN and VBPR on the embedded TikTok data to early stop
+## (validation Recall@20, patience 20) and write each run to Results/tiktok/.
+main: build verify-data
+	@mkdir -p Results/tiktok
+	$(BENCH) train --dataset tiktok --model LightGCN --seed $(SEED) --output Results/tiktok/LightGCN-seed$(SEED).json
+	$(BENCH) train --dataset tiktok --model VBPR --seed $(SEED) --output Results/tiktok/VBPR-seed$(SEED).json
+	@echo "run results: Results/tiktok/LightGCN-seed$(SEED).json, Results/tiktok/VBPR-seed$(SEED).json"
 
 ## deps: install OpenBLAS (cblas) and LAPACKE with apt-get when they are missing.
 deps:

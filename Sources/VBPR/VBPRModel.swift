@@ -65,31 +65,26 @@ public final class VBPRModel: Recommender {
             + [itemBias, featureBias].compactMap { $0 }
     }
 
-    /// y for each (user, item) row pair, and the rows the regulariser sees.
-    private func score(users: [Int32], items: [Int32], on tape: Tape, dropout: (Variable) -> Variable)
-        -> (y: Variable, itemRows: [Variable]) {
+    public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let rate = dropoutRate
+        func drop(_ x: Variable) -> Variable { rate > 0 ? dropout(x, rate: rate, rng: &rng) : x }
+        let b = batch.count
+        // Each table is gathered once per batch: positives and negatives together.
+        let items = batch.positives + batch.negatives
+        let gammaU = gatherRows(tape.watch(userFactors), batch.users)
+        let thetaU = gatherRows(tape.watch(userVisualFactors), batch.users)
         let f = gatherRows(tape.constant(features), items)
-        let gammaI = dropout(gatherRows(tape.watch(itemFactors), items))
-        let projected = dropout(projection(f))
-        let gammaU = dropout(gatherRows(tape.watch(userFactors), users))
-        let thetaU = dropout(gatherRows(tape.watch(userVisualFactors), users))
-        var y = rowDot(gammaU, gammaI) + rowDot(thetaU, projected)
+        let gammaI = gatherRows(tape.watch(itemFactors), items)
+        let projected = projection(f)
+        let (dGammaU, dThetaU) = (drop(gammaU), drop(thetaU))
+        let (dGammaI, dProjected) = (drop(gammaI), drop(projected))
+        // y_ui = γ_u·γ_i + θ_u·(E f_i) [+ β_i + β'·f_i], for the 2B rows (pos then neg).
+        var y = rowDot(concatRows([dGammaU, dGammaU]), dGammaI) + rowDot(concatRows([dThetaU, dThetaU]), dProjected)
         if let itemBias, let featureBias {
             y = y + gatherRows(tape.watch(itemBias), items) + matmul(f, tape.watch(featureBias))
         }
-        return (y, [gammaI, projected])
-    }
-
-    public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
-        let rate = dropoutRate
-        var local = rng
-        defer { rng = local }
-        let drop: (Variable) -> Variable = { rate > 0 ? GraphKit.dropout($0, rate: rate, rng: &local) : $0 }
-        let pos = score(users: batch.users, items: batch.positives, on: tape, dropout: drop)
-        let neg = score(users: batch.users, items: batch.negatives, on: tape, dropout: drop)
-        let users = [gatherRows(tape.watch(userFactors), batch.users), gatherRows(tape.watch(userVisualFactors), batch.users)]
-        let reg = l2Regularization(users + pos.itemRows + neg.itemRows, weight: regWeight, batchSize: batch.count)
-        return bprLoss(positive: pos.y, negative: neg.y) + reg
+        let reg = l2Regularization([gammaU, thetaU, gammaI, projected], weight: regWeight, batchSize: b)
+        return bprLoss(positive: sliceRows(y, 0..<b), negative: sliceRows(y, b..<(2 * b))) + reg
     }
 
     /// Scores as one dot product: user [γ_u ‖ θ_u ‖ 1] · item [γ_i ‖ E f_i ‖ β_i + β'·f_i].

@@ -1,3 +1,4 @@
+import Foundation
 import GraphKit
 import TestSupport
 import Testing
@@ -22,6 +23,32 @@ import Testing
         adam.step()
         #expect(abs(p.value[0, 0] - 0.8733666) < 2e-6)
         #expect(abs(p.value[0, 1] + 1.9366104) < 2e-6)
+    }
+
+    @Test func adamVectorAndTailLanesFollowTheSameRule() {
+        // 19 entries: two groups of eight and a tail of three. Three steps with
+        // weight decay, against the rule of Kingma & Ba evaluated in Double.
+        var rng = RandomGenerator(seed: 12)
+        let start = Initializer.normal(rows: 1, cols: 19, std: 1, rng: &rng)
+        let grads = (0..<3).map { _ in Initializer.normal(rows: 1, cols: 19, std: 1, rng: &rng) }
+        let p = Parameter(start)
+        let adam = Adam(parameters: [p], learningRate: 0.05, weightDecay: 0.01)
+        var theta = start.scalars.map(Double.init)
+        var m = [Double](repeating: 0, count: 19), v = m
+        for (t, g) in grads.enumerated() {
+            p.grad = g
+            adam.step()
+            adam.zeroGrad()
+            for k in 0..<19 {
+                let gk = Double(g.scalars[k]) + 0.01 * theta[k]
+                m[k] = 0.9 * m[k] + 0.1 * gk
+                v[k] = 0.999 * v[k] + 0.001 * gk * gk
+                let mHat = m[k] / (1 - pow(0.9, Double(t + 1)))
+                let vHat = v[k] / (1 - pow(0.999, Double(t + 1)))
+                theta[k] -= 0.05 * mHat / (vHat.squareRoot() + 1e-8)
+            }
+        }
+        for k in 0..<19 { #expect(abs(Double(p.value.scalars[k]) - theta[k]) < 1e-5, "entry \(k)") }
     }
 
     @Test func adamWeightDecayIsAddedToTheGradient() {

@@ -49,29 +49,41 @@ public final class Adam: Optimizer {
     public func step() {
         stepCount += 1
         let t = Float(stepCount)
-        let correction1 = 1 - pow(beta1, t)
-        let correction2 = 1 - pow(beta2, t)
-        let (b1, b2, eps, lr, wd) = (beta1, beta2, epsilon, learningRate, weightDecay)
+        // θ −= η m̂ / (√v̂ + ε) with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ), folded into two constants.
+        let stepSize = learningRate / (1 - pow(beta1, t))
+        let inverseCorrection2 = 1 / (1 - pow(beta2, t))
+        let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
         for (index, p) in parameters.enumerated() {
             let n = p.value.count
-            p.grad.scalars.withUnsafeBufferPointer { g in
-                firstMoments[index].withUnsafeMutableBufferPointer { m in
-                    secondMoments[index].withUnsafeMutableBufferPointer { v in
-                        p.value.scalars.withUnsafeMutableBufferPointer { theta in
-                            parallelFor(n, work: n) { range in
-                                for k in range {
-                                    let gk = g[k] + wd * theta[k]
-                                    m[k] = b1 * m[k] + (1 - b1) * gk
-                                    v[k] = b2 * v[k] + (1 - b2) * gk * gk
-                                    let mHat = m[k] / correction1
-                                    let vHat = v[k] / correction2
-                                    theta[k] -= lr * mHat / (vHat.squareRoot() + eps)
-                                }
-                            }
-                        }
+            let grad = p.grad
+            grad.scalars.withUnsafeBufferPointer { g in
+            firstMoments[index].withUnsafeMutableBufferPointer { m in
+            secondMoments[index].withUnsafeMutableBufferPointer { v in
+            p.value.scalars.withUnsafeMutableBufferPointer { theta in
+                let (gp, mp, vp, tp) = (g.baseAddress!, m.baseAddress!, v.baseAddress!, theta.baseAddress!)
+                parallelFor(n, work: n * 4) { range in
+                    var k = range.lowerBound
+                    // Eight lanes at a time; the element-wise rule is the same in the tail.
+                    while k + 8 <= range.upperBound {
+                        let th = UnsafeRawPointer(tp + k).loadUnaligned(as: SIMD8<Float>.self)
+                        let gk = UnsafeRawPointer(gp + k).loadUnaligned(as: SIMD8<Float>.self) + wd * th
+                        let mk = b1 * UnsafeRawPointer(mp + k).loadUnaligned(as: SIMD8<Float>.self) + (1 - b1) * gk
+                        let vk = b2 * UnsafeRawPointer(vp + k).loadUnaligned(as: SIMD8<Float>.self) + (1 - b2) * gk * gk
+                        UnsafeMutableRawPointer(mp + k).storeBytes(of: mk, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(vp + k).storeBytes(of: vk, as: SIMD8<Float>.self)
+                        let update = stepSize * mk / ((vk * inverseCorrection2).squareRoot() + eps)
+                        UnsafeMutableRawPointer(tp + k).storeBytes(of: th - update, as: SIMD8<Float>.self)
+                        k += 8
+                    }
+                    while k < range.upperBound {
+                        let gk = gp[k] + wd * tp[k]
+                        mp[k] = b1 * mp[k] + (1 - b1) * gk
+                        vp[k] = b2 * vp[k] + (1 - b2) * gk * gk
+                        tp[k] -= stepSize * mp[k] / ((vp[k] * inverseCorrection2).squareRoot() + eps)
+                        k += 1
                     }
                 }
-            }
+            }}}}
         }
     }
 }

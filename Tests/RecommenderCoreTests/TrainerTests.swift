@@ -1,0 +1,88 @@
+import Foundation
+import GraphKit
+import Testing
+@testable import RecommenderCore
+
+/// A test-only model whose scores are chosen by the epoch: its one parameter
+/// holds the epoch number, set in `prepareEpoch`, and receives no gradient.
+/// Epoch 1 scores well on validation and badly on test; later epochs the reverse.
+final class ScriptedModel: Recommender {
+    static let name = "Scripted"
+    static let hyperparameters: [HyperparameterSpec] = [
+        .integer("nan_from_epoch", default: 0, in: 0...100, "epoch from which the loss is NaN (0: never)")
+    ]
+    let epoch = Parameter(Tensor(scalar: 0), name: "epoch")
+    let nanFrom: Int
+    let validGood: Tensor, testGood: Tensor
+
+    init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
+        nanFrom = hyperparameters.int("nan_from_epoch")
+        // See EvaluatorTests for the dataset. u0: valid {2}, test {3}; u1: valid {3}, test {4}.
+        validGood = Tensor([[0, 0, 9, 0, 5, 0], [0, 0, 0, 9, 0, 5], [0, 0, 0, 0, 0, 0]])
+        testGood = Tensor([[0, 0, 0, 9, 0, 0], [0, 0, 0, 0, 9, 0], [0, 0, 0, 0, 0, 0]])
+    }
+
+    var parameters: [Parameter] { [epoch] }
+
+    func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {
+        self.epoch.value = Tensor(scalar: Float(epoch))
+    }
+
+    func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let e = Int(epoch.value.scalar)
+        let factor: Float = nanFrom > 0 && e >= nanFrom ? .nan : 0
+        return scale(sum(tape.watch(epoch)), by: factor)
+    }
+
+    func makeScorer() throws -> Scorer {
+        FixedScorer(matrix: epoch.value.scalar <= 1 ? validGood : testGood)
+    }
+}
+
+@Suite struct TrainerTests {
+    let dataset: Dataset
+    init() throws {
+        dataset = try makeDataset([(0, 0, .train), (0, 1, .train), (0, 2, .valid), (0, 3, .test),
+                                   (1, 2, .train), (1, 3, .valid), (1, 4, .test), (2, 5, .test)])
+    }
+
+    func train(_ given: [String: HyperparameterValue], epochs: Int, patience: Int) throws -> TrainingResult {
+        var options = TrainingOptions()
+        options.epochs = epochs
+        options.patience = patience
+        options.validMetric = MetricKey(.recall, at: 1)
+        let evaluator = Evaluator(dataset: dataset, protocol: EvaluationProtocol(metrics: [MetricKey(.recall, at: 1)]))
+        let model = try ScriptedModel(dataset: dataset, hyperparameters: Hyperparameters(
+            given, specs: ScriptedModel.hyperparameters, model: "Scripted"), seed: 1)
+        return Trainer(dataset: dataset, options: options, evaluator: evaluator)
+            .train(model, seed: 1, progress: ProgressReporter(label: "test", mode: .quiet))
+    }
+
+    @Test func testMetricsComeFromTheBestValidationEpochOnly() throws {
+        // Epoch 1: valid recall@1 = 1 (both users), test recall@1 = 0.
+        // Epochs 2 and 3: valid recall@1 = 0, test recall@1 = 1. Patience 2 stops after epoch 3.
+        let result = try train([:], epochs: 10, patience: 2)
+        #expect(result.status == .finished)
+        #expect(result.bestEpoch == 1)
+        #expect(result.epochs.count == 3)
+        #expect(result.valid![MetricKey(.recall, at: 1)] == 1)
+        #expect(result.test![MetricKey(.recall, at: 1)] == 0)
+        #expect(result.stopReason.contains("early stop at epoch 3"))
+    }
+
+    @Test func aNaNLossFailsTheRunWithAReasonInsteadOfCrashing() throws {
+        let result = try train(["nan_from_epoch": .int(2)], epochs: 5, patience: 5)
+        #expect(result.status == .failed)
+        #expect(result.failure!.contains("loss is nan at epoch 2"))
+        #expect(result.test == nil)
+        #expect(result.epochs.count == 1)
+    }
+
+    @Test func aResultEncodesAsJSONWithMetricNamesAsKeys() throws {
+        let result = try train([:], epochs: 1, patience: 1)
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        #expect(json.contains("\"recall@1\":1"))
+        let back = try JSONDecoder().decode(TrainingResult.self, from: Data(json.utf8))
+        #expect(back.test!.values == result.test!.values)
+    }
+}
