@@ -19,14 +19,15 @@ func bestSeconds(repeats: Int, _ body: () -> Void) -> Double {
 }
 
 /// One LightGCN layer forward (users ← items and items ← users with
-/// D^{-1/2} A D^{-1/2}) and its backward from an upstream gradient `seed`,
-/// accumulated into the embedding tables' gradients.
-func lightGCNLayer(_ graph: BipartiteGraph, norm: [Float], users: Parameter, items: Parameter, seed: Tensor) {
+/// D^{-1/2} A D^{-1/2}) and its backward from upstream gradients, accumulated
+/// into the embedding tables' gradients.
+func lightGCNLayer(_ graph: BipartiteGraph, norm: [Float], users: Parameter, items: Parameter,
+                   seeds: (users: Tensor, items: Tensor)) {
     let tape = Tape()
     let u = tape.watch(users), i = tape.watch(items)
     let newUsers = propagate(i, over: graph.itemsToUsers, weights: .fixed(norm))
     let newItems = propagate(u, over: graph.usersToItems, weights: .fixed(norm))
-    tape.backward(from: concatRows([newUsers, newItems]), seed: seed)
+    tape.backward(seeds: [(newUsers, seeds.users), (newItems, seeds.items)])
     users.zeroGrad()
     items.zeroGrad()
 }
@@ -62,30 +63,47 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(gigabytes, Int(100 * Double(bytesBoth * benchmark.scaledIterations.count) / seconds / 1e9))
     }
 
-    Benchmark("Sparse product, learnable weights, forward + backward (Baby, d=64)") { benchmark in
+    Benchmark("Sparse product, learnable weights, forward + backward (Baby, d=64)",
+              configuration: .init(metrics: [.wallClock, .throughput, gigabytes])) { benchmark in
         let w = Parameter(Tensor(rows: graph.edgeCount, cols: 1, scalars: norm))
         let items = Parameter(itemX)
+        benchmark.startMeasurement()
+        // Forward, dX through the by-source CSR and dw per edge each read the CSR and a row per edge.
+        let bytes = 3 * bytesRead(graph.itemsToUsers, d: d)
+        var seconds = 0.0
         for _ in benchmark.scaledIterations {
+            let start = DispatchTime.now().uptimeNanoseconds
             let tape = Tape()
             let y = sparseMatmul(graph.itemsToUsers, tape.watch(items), learnableWeights: tape.watch(w))
             tape.backward(from: sum(y))
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             blackHole(w.grad)
             w.zeroGrad()
             items.zeroGrad()
         }
+        benchmark.measurement(gigabytes, Int(100 * Double(bytes * benchmark.scaledIterations.count) / seconds / 1e9))
     }
 
-    Benchmark("Segment softmax, forward + backward (Baby edges into users)") { benchmark in
+    Benchmark("Segment softmax, forward + backward (Baby edges into users)",
+              configuration: .init(metrics: [.wallClock, .throughput, gigabytes])) { benchmark in
         var rng = RandomGenerator(seed: 2)
         let scores = Parameter(Initializer.normal(rows: graph.edgeCount, cols: 1, std: 1, rng: &rng))
         let probe = Tensor(rows: graph.edgeCount, cols: 1, scalars: norm)
+        benchmark.startMeasurement()
+        // Forward reads the scores twice and writes α; backward reads α and the gradient and writes dx:
+        // with the CSR's edge ids read in each pass, about 8 words per edge.
+        let bytes = graph.edgeCount * 4 * 8
+        var seconds = 0.0
         for _ in benchmark.scaledIterations {
+            let start = DispatchTime.now().uptimeNanoseconds
             let tape = Tape()
             let alpha = segmentSoftmax(tape.watch(scores), over: graph.itemsToUsers)
             tape.backward(from: sum(alpha * tape.constant(probe)))
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             blackHole(scores.grad)
             scores.zeroGrad()
         }
+        benchmark.measurement(gigabytes, Int(100 * Double(bytes * benchmark.scaledIterations.count) / seconds / 1e9))
     }
 
     Benchmark("sgemm 4096x64 by 64x7050 (full-ranking scoring)",
@@ -110,10 +128,12 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(metrics: [.wallClock, ratioMetric], maxIterations: 5)) { benchmark in
         let users = Parameter(userX), items = Parameter(itemX)
         var rng = RandomGenerator(seed: 4)
-        let seed = Initializer.normal(rows: graph.userCount + graph.itemCount, cols: d, std: 1, rng: &rng)
+        let seeds = (Initializer.normal(rows: graph.userCount, cols: d, std: 1, rng: &rng),
+                     Initializer.normal(rows: graph.itemCount, cols: d, std: 1, rng: &rng))
+        benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             // Both timed in this one run, alternating, best of 10 each.
-            let layer = bestSeconds(repeats: 10) { lightGCNLayer(graph, norm: norm, users: users, items: items, seed: seed) }
+            let layer = bestSeconds(repeats: 10) { lightGCNLayer(graph, norm: norm, users: users, items: items, seeds: seeds) }
             var sink: Float = 0
             let pass = bestSeconds(repeats: 10) {
                 sink += readPass(graph.itemsToUsers, weights: norm, itemX)

@@ -80,6 +80,15 @@ import Testing
         #expect(p.grad.scalars == [6, 6, 6, 6])
     }
 
+    @Test func backwardFromSeveralOutputsSumsTheirProducts() {
+        // y1 = 2x, y2 = 3x with seeds a and b: d/dx = 2a + 3b, entry by entry.
+        let p = Parameter(Tensor([[1, 2]]))
+        let tape = Tape()
+        let x = tape.watch(p)
+        tape.backward(seeds: [(scale(x, by: 2), Tensor([[1, 10]])), (scale(x, by: 3), Tensor([[100, 1000]]))])
+        #expect(p.grad.scalars == [302, 3020])
+    }
+
     @Test func noGradTapeRecordsNoPullbacks() {
         let p = Parameter(Tensor(rows: 2, cols: 2, repeating: 1))
         let tape = Tape.noGrad()

@@ -132,15 +132,25 @@ public final class Tape {
     /// Reverse-mode pass from any output with a given upstream gradient `seed`
     /// (a vector–Jacobian product): adds seedᵀ · d output / d p into `p.grad`.
     public func backward(from output: Variable, seed: Tensor) {
+        backward(seeds: [(output, seed)])
+    }
+
+    /// Reverse-mode pass from several outputs at once, each with its upstream
+    /// gradient: the sum of the vector–Jacobian products, in one walk of the tape.
+    public func backward(seeds: [(output: Variable, gradient: Tensor)]) {
         precondition(isRecording, "backward: this tape was made with recording off (no-grad)")
-        precondition(output.tape === self, "backward: the output belongs to another tape")
-        let value = values[output.id]
-        precondition(value.rows == seed.rows && value.cols == seed.cols,
-                     "backward: seed \(seed.shapeDescription) for output \(value.shapeDescription)")
+        precondition(!seeds.isEmpty, "backward: no outputs")
         var grads = Gradients(slots: [Tensor?](repeating: nil, count: values.count),
                               requiresGrad: requiresGrad)
-        grads.accumulate(seed, into: output.id)
-        for id in stride(from: output.id, through: 0, by: -1) {
+        for (output, seed) in seeds {
+            precondition(output.tape === self, "backward: an output belongs to another tape")
+            let value = values[output.id]
+            precondition(value.rows == seed.rows && value.cols == seed.cols,
+                         "backward: seed \(seed.shapeDescription) for output \(value.shapeDescription)")
+            grads.accumulate(seed, into: output.id)
+        }
+        let last = seeds.map(\.output.id).max()!
+        for id in stride(from: last, through: 0, by: -1) {
             guard let g = grads.slots[id] else { continue }
             grads.slots[id] = nil
             if let pullback = pullbacks[id] {

@@ -18,3 +18,17 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
         location.isEmpty ? "\(file): \(reason)" : "\(file), \(location): \(reason)"
     }
 }
+
+import Foundation
+
+/// Reads input files with errors that say which file and why.
+enum InputFile {
+    /// The bytes of `path`, or a `DataError` saying whether it is missing or unreadable.
+    static func contents(of path: String, what: String = "file") throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(file: path, FileManager.default.fileExists(atPath: path)
+                ? "cannot read the \(what)" : "\(what) not found")
+        }
+        return data
+    }
+}

@@ -35,9 +35,7 @@ public struct DatasetDescriptor: Sendable, Equatable {
 
     /// Reads a descriptor file; unknown keys and wrong types are errors.
     public static func load(_ path: String) throws -> DatasetDescriptor {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "dataset descriptor not found")
-        }
+        let data = try InputFile.contents(of: path, what: "dataset descriptor")
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)

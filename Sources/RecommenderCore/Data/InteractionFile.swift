@@ -27,11 +27,7 @@ public struct InteractionFile: Sendable {
 
     /// Reads and validates `path`.
     public static func load(_ path: String) throws -> InteractionFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, FileManager.default.fileExists(atPath: path)
-                ? "cannot read the file" : "file not found")
-        }
-        return try parse(data, file: path)
+        try parse(try InputFile.contents(of: path), file: path)
     }
 
     /// Parses the bytes of an `.inter` file.

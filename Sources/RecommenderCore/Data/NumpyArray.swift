@@ -16,11 +16,7 @@ public enum NumpyArray {
 
     /// Loads a two-dimensional float array from `path` as a Float32 tensor.
     public static func loadMatrix(_ path: String) throws -> Tensor {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, FileManager.default.fileExists(atPath: path)
-                ? "cannot read the file" : "file not found")
-        }
-        return try parseMatrix(data, file: path)
+        try parseMatrix(try InputFile.contents(of: path), file: path)
     }
 
     /// Parses the bytes of an `.npy` file holding a 2-D float array.

@@ -19,8 +19,8 @@ public struct RawInteractions: Sendable {
     /// Reads `user item [time]` lines separated by tabs, commas or spaces. A
     /// first line whose time (or whose every field) is not numeric is a header.
     public static func load(_ path: String) throws -> RawInteractions {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw DataError(file: path, "file not found or not UTF-8 text")
+        guard let text = String(data: try InputFile.contents(of: path), encoding: .utf8) else {
+            throw DataError(file: path, "not UTF-8 text")
         }
         var users: [String] = [], items: [String] = [], times: [Double] = []
         var columns: Int?
