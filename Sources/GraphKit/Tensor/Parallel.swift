@@ -20,21 +20,44 @@ public enum Parallelism {
     }
 }
 
-/// Runs `body` over `0..<count` split into contiguous ranges, one per worker.
-///
-/// `work` estimates the total cost; small loops run inline.
+/// Marks the threads running a chunk of a parallel loop, so that a parallel
+/// loop started inside one (a sgemm inside a per-user evaluation chunk, say)
+/// runs inline instead of oversubscribing the cores.
+private let parallelRegionKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
+/// True on a thread that is running a chunk of a parallel loop.
 @inline(__always)
-func parallelFor(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    let chunks = min(Parallelism.workers, count)
-    if chunks <= 1 || work < Parallelism.minimumWork {
-        if count > 0 { body(0..<count) }
-        return
-    }
+func insideParallelRegion() -> Bool { pthread_getspecific(parallelRegionKey) != nil }
+
+/// Runs `chunks` iterations of `body` on the worker threads, each marked as
+/// inside a parallel region.
+@inline(__always)
+private func runChunks(_ chunks: Int, _ body: (Int) -> Void) {
     // Each chunk touches only its own outputs, so sharing `body` across threads is safe.
     nonisolated(unsafe) let body = body
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        body((count * c / chunks)..<(count * (c + 1) / chunks))
+        pthread_setspecific(parallelRegionKey, UnsafeRawPointer(bitPattern: 1))
+        body(c)
+        pthread_setspecific(parallelRegionKey, nil)
     }
+}
+
+/// Runs `body` over `0..<count` split into contiguous ranges, one per worker.
+///
+/// `work` estimates the total cost; small loops, and loops started inside
+/// another parallel loop, run inline.
+@inline(__always)
+func parallelFor(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = min(Parallelism.workers, count)
+    if chunks <= 1 || work < Parallelism.minimumWork || insideParallelRegion() {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    runChunks(chunks) { c in body((count * c / chunks)..<(count * (c + 1) / chunks)) }
 }
 
 /// Runs `body` over the rows of a CSR structure, split so that each worker gets
@@ -43,7 +66,7 @@ func parallelFor(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
 func parallelForRows(_ rowPtr: UnsafeBufferPointer<Int32>, work: Int, _ body: (Range<Int>) -> Void) {
     let rows = rowPtr.count - 1
     let chunks = min(Parallelism.workers, rows)
-    if chunks <= 1 || work < Parallelism.minimumWork {
+    if chunks <= 1 || work < Parallelism.minimumWork || insideParallelRegion() {
         if rows > 0 { body(0..<rows) }
         return
     }
@@ -57,9 +80,8 @@ func parallelForRows(_ rowPtr: UnsafeBufferPointer<Int32>, work: Int, _ body: (R
         while r < rows && Int(rowPtr[r]) < target { r += 1 }
         bounds[c] = max(r, bounds[c - 1])
     }
-    nonisolated(unsafe) let body = body
     let splits = bounds
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+    runChunks(chunks) { c in
         if splits[c] < splits[c + 1] { body(splits[c]..<splits[c + 1]) }
     }
 }

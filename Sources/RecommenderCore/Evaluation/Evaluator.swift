@@ -16,14 +16,14 @@ public struct EvaluationProtocol: Sendable, Equatable {
     public var metrics: [MetricKey]
     /// Mask each user's validation items when testing (MMRec does).
     public var maskValidInTest: Bool
-    /// Users scored per sgemm block; memory is O(block × I).
+    /// Users scored per sgemm call on each worker; memory is O(workers × block × I).
     public var blockUsers: Int
     /// Seed of the sampled protocol's candidates (per user: (seed, user)).
     public var seed: UInt64
 
     public init(ranking: Ranking = .full,
                 metrics: [MetricKey] = EvaluationProtocol.defaultMetrics,
-                maskValidInTest: Bool = true, blockUsers: Int = 512, seed: UInt64 = 2024) {
+                maskValidInTest: Bool = true, blockUsers: Int = 128, seed: UInt64 = 2024) {
         precondition(!metrics.isEmpty, "EvaluationProtocol: no metrics")
         precondition(blockUsers > 0, "EvaluationProtocol: blockUsers must be positive")
         self.ranking = ranking
@@ -98,52 +98,57 @@ public final class Evaluator: @unchecked Sendable {
         let maskValid = split == .test && evaluationProtocol.maskValidInTest
         let itemCount = dataset.itemCount
         let block = evaluationProtocol.blockUsers
-        var blockStart = 0
-        while blockStart < users.count {
-            let blockUsers = Array(users[blockStart..<min(blockStart + block, users.count)])
-            var scores = scorer.scores(users: blockUsers)
-            precondition(scores.rows == blockUsers.count && scores.cols == itemCount,
-                         "Scorer returned \(scores.shapeDescription) for \(blockUsers.count) users and \(itemCount) items")
-            scores.scalars.withUnsafeMutableBufferPointer { ps in
-            perUser.withUnsafeMutableBufferPointer { out in
-            fewCandidates.withUnsafeMutableBufferPointer { few in
-            nanUsers.withUnsafeMutableBufferPointer { nan in
-                Parallelism.forEachRange(blockUsers.count, work: blockUsers.count * itemCount) { range in
-                    var top = TopK(k: depth)
-                    defer { top.deallocate() }
-                    var selector = RowSelector(k: depth)
-                    var metrics = RankingMetricsBuffer(keys: keys)
-                    for b in range {
-                        let u = Int(blockUsers[b])
-                        let row = UnsafeMutableBufferPointer(rebasing: ps[(b * itemCount)..<((b + 1) * itemCount)])
-                        let truth = heldOut[u]
-                        let destination = out.baseAddress! + (blockStart + b) * keys.count
-                        switch evaluationProtocol.ranking {
-                        case .full:
-                            guard let count = rankAll(row, user: u, maskValid: maskValid, selector: &selector) else {
-                                nan[blockStart + b] = true
-                                continue
-                            }
-                            let chosen = selector.candidates
-                            metrics.compute(heldOut: truth.count, into: destination) { r in
-                                r < count && heldOut.contains(u, TopK.item(of: chosen[r]))
-                            }
-                        case let .sampled(candidates):
-                            top.reset()
-                            let ok: Bool
-                            (ok, few[blockStart + b]) = rankSampled(UnsafeBufferPointer(row), user: u, split: split,
-                                                                    candidates: candidates, into: &top)
-                            if !ok { nan[blockStart + b] = true; continue }
-                            let ranked = top.ranked()
-                            metrics.compute(heldOut: truth.count, into: destination) { r in
-                                r < ranked.count && heldOut.contains(u, ranked[r])
+        // Each worker takes a contiguous share of the users and scores them a
+        // block at a time (one sgemm, run on that worker's core), then ranks the
+        // block while its scores are still in cache.
+        perUser.withUnsafeMutableBufferPointer { out in
+        fewCandidates.withUnsafeMutableBufferPointer { few in
+        nanUsers.withUnsafeMutableBufferPointer { nan in
+            Parallelism.forEachRange(users.count, work: users.count * itemCount) { share in
+                var top = TopK(k: depth)
+                defer { top.deallocate() }
+                var selector = RowSelector(k: depth)
+                var metrics = RankingMetricsBuffer(keys: keys)
+                var blockStart = share.lowerBound
+                while blockStart < share.upperBound {
+                    let blockUsers = Array(users[blockStart..<min(blockStart + block, share.upperBound)])
+                    var scores = scorer.scores(users: blockUsers)
+                    precondition(scores.rows == blockUsers.count && scores.cols == itemCount,
+                                 "Scorer returned \(scores.shapeDescription) for \(blockUsers.count) users and \(itemCount) items")
+                    scores.scalars.withUnsafeMutableBufferPointer { ps in
+                        for b in 0..<blockUsers.count {
+                            let u = Int(blockUsers[b])
+                            let position = blockStart + b
+                            let row = UnsafeMutableBufferPointer(rebasing: ps[(b * itemCount)..<((b + 1) * itemCount)])
+                            let truth = heldOut[u]
+                            let destination = out.baseAddress! + position * keys.count
+                            switch evaluationProtocol.ranking {
+                            case .full:
+                                guard let count = rankAll(row, user: u, maskValid: maskValid, selector: &selector) else {
+                                    nan[position] = true
+                                    continue
+                                }
+                                let chosen = selector.candidates
+                                metrics.compute(heldOut: truth.count, into: destination) { r in
+                                    r < count && heldOut.contains(u, TopK.item(of: chosen[r]))
+                                }
+                            case let .sampled(candidates):
+                                top.reset()
+                                let ok: Bool
+                                (ok, few[position]) = rankSampled(UnsafeBufferPointer(row), user: u, split: split,
+                                                                  candidates: candidates, into: &top)
+                                if !ok { nan[position] = true; continue }
+                                let ranked = top.ranked()
+                                metrics.compute(heldOut: truth.count, into: destination) { r in
+                                    r < ranked.count && heldOut.contains(u, ranked[r])
+                                }
                             }
                         }
                     }
+                    blockStart += block
                 }
-            }}}}
-            blockStart += block
-        }
+            }
+        }}}
         let nanCount = nanUsers.lazy.filter { $0 }.count
         if nanCount > 0 {
             throw EvaluationError(description: "the model produced NaN scores for \(nanCount) of \(users.count) users on \(split.name)")
