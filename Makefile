@@ -5,20 +5,25 @@ APT_PACKAGES  = libopenblas-dev liblapacke-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
-SEED         ?= 2024
 
-.PHONY: all main build deps test bench verify-data clean
+.PHONY: all main bench build deps test benchmarks tables verify-data clean
 
 ## all (the default): the main job, see `main`.
 all: main
 
-## main: train LightGCN and VBPR on the embedded TikTok data to early stop
-## (validation Recall@20, patience 20) and write each run to Results/tiktok/.
+## bench: the same as main.
+bench: main
+
+## main: run the default experiment (Configs/default.json) on the embedded
+## TikTok data: trains what is not stored yet, writes Results/tiktok-default/.
 main: build verify-data
-	@mkdir -p Results/tiktok
-	$(BENCH) train --dataset tiktok --model LightGCN --seed $(SEED) --output Results/tiktok/LightGCN-seed$(SEED).json
-	$(BENCH) train --dataset tiktok --model VBPR --seed $(SEED) --output Results/tiktok/VBPR-seed$(SEED).json
-	@echo "run results: Results/tiktok/LightGCN-seed$(SEED).json, Results/tiktok/VBPR-seed$(SEED).json"
+	$(BENCH) run Configs/default.json
+
+## tables: run every experiment under Configs/tables/ and write its tables.
+tables: build verify-data
+	@for config in Configs/tables/*.json; do \
+	  echo "== $$config"; $(BENCH) run --quiet $$config || exit $$?; \
+	done
 
 ## deps: install OpenBLAS (cblas) and LAPACKE with apt-get when they are missing.
 deps:
@@ -39,8 +44,8 @@ build: deps
 test: deps verify-data
 	$(RELEASE_TEST)
 
-## bench: the package-benchmark suites in Benchmarks/ (release).
-bench: deps
+## benchmarks: the package-benchmark suites in Benchmarks/ (release; see README "Benchmarks").
+benchmarks: deps
 	$(SWIFT) package benchmark
 
 ## verify-data: check the embedded datasets against their checksums.

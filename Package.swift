@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -33,10 +34,18 @@ let package = Package(
         .target(name: "VBPR", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
         .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR"]),
+        // Experiment configs, grids, resumable runs, selection on validation, tables.
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "GraphKit", "RecommenderCore", "ModelRegistry",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "bench",
             dependencies: [
-                "RecommenderCore", "ModelRegistry",
+                "RecommenderCore", "ModelRegistry", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +62,10 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: ["RecommenderCore", "GraphKit", "LightGCN", "VBPR", "ModelRegistry", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "RecommenderCore", "GraphKit", "ModelRegistry", "TestSupport"]
         ),
         .executableTarget(
             name: "GraphKitBenchmarks",

@@ -2,22 +2,32 @@ import LightGCN
 import RecommenderCore
 import VBPR
 
-/// Every model the suite can run, by name. Adding a model is one line here.
-public enum ModelRegistry {
-    /// The registered model types.
-    public static let models: [any Recommender.Type] = [
+/// The models the suite can run, by name.
+///
+/// Adding a model is a new target, one line in Package.swift, and one line in
+/// `standard` below. A test can build a registry with a model of its own.
+public struct ModelRegistry: Sendable {
+    /// Every model of the suite.
+    public static let standard = ModelRegistry(models: [
         LightGCNModel.self,
         VBPRModel.self,
-    ]
+    ])
 
-    /// The model registered as `name` (case-insensitive), or an error listing the known ones.
-    public static func model(named name: String, key: String = "model") throws -> any Recommender.Type {
+    /// The registered model types, in order.
+    public let models: [any Recommender.Type]
+
+    public init(models: [any Recommender.Type]) {
+        self.models = models
+    }
+
+    /// The model registered as `name` (case-insensitive), or an error naming `key` and listing the known ones.
+    public func model(named name: String, key: String = "model") throws -> any Recommender.Type {
         for type in models where type.name.lowercased() == name.lowercased() { return type }
         throw ConfigError(key: key, "unknown model '\(name)'; known models: \(names.joined(separator: ", "))")
     }
 
     /// The registered names, in registry order.
-    public static var names: [String] {
+    public var names: [String] {
         var out: [String] = []
         for type in models { out.append(type.name) }
         return out

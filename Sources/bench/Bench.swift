@@ -5,6 +5,6 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Train and evaluate multimodal graph recommenders on one protocol.",
-        subcommands: [Train.self, SplitCommand.self])
+        abstract: "Train and evaluate multimodal graph recommenders on one protocol, and write comparison tables.",
+        subcommands: [Run.self, Table.self, Validate.self, Models.self, Train.self, SplitCommand.self])
 }

@@ -42,7 +42,7 @@ struct Train: ParsableCommand {
     func train() throws {
         let descriptor = try DatasetDescriptor.load(resolveDataset(dataset))
         let data = try Dataset(descriptor: descriptor)
-        let type = try ModelRegistry.model(named: model)
+        let type = try ModelRegistry.standard.model(named: model)
         var given: [String: HyperparameterValue] = [:]
         for setting in settings {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)

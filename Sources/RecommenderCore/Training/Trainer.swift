@@ -67,6 +67,12 @@ public struct TrainingResult: Sendable, Codable {
     public var secondsPerEvaluation: Double
     /// Wall-clock seconds of the whole run.
     public var totalSeconds: Double
+
+    /// A run that failed before training (a model that could not be built, say).
+    public static func failed(_ reason: String) -> TrainingResult {
+        TrainingResult(status: .failed, failure: reason, stopReason: "failed", epochs: [], bestEpoch: nil,
+                       valid: nil, test: nil, secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
+    }
 }
 
 /// Trains a model with BPR and Adam, validates after each epoch, stops early

@@ -1,0 +1,143 @@
+import Foundation
+import RecommenderCore
+
+/// A parsed JSON value that keeps booleans, integers and reals apart, so a
+/// config's types can be checked key by key.
+public indirect enum JSONValue: Equatable, Sendable, Decodable {
+    case object([String: JSONValue])
+    case array([JSONValue])
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case string(String)
+    case null
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int.self) { self = .int(i) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// Parses `data` from `file`; malformed JSON is an error with its line and column.
+    public static func parse(_ data: Data, file: String) throws -> JSONValue {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            let text = String(describing: (error as NSError).userInfo["NSDebugDescription"] ?? error)
+            var location = ""
+            if let range = text.range(of: #"character (\d+)"#, options: .regularExpression),
+               let offset = Int(text[range].split(separator: " ").last!) {
+                let prefix = data.prefix(offset)
+                let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+                let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+                location = "line \(line), column \(column)"
+            }
+            throw DataError(file: file, location: location, "malformed JSON (\(text))")
+        }
+        return try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// The JSON type's name, for messages.
+    public var typeName: String {
+        switch self {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .int: return "an integer"
+        case .double: return "a number"
+        case .bool: return "a boolean"
+        case .string: return "a string"
+        case .null: return "null"
+        }
+    }
+
+    /// As a hyper-parameter value (scalars only).
+    var hyperparameter: HyperparameterValue? {
+        switch self {
+        case let .int(v): return .int(v)
+        case let .double(v): return .double(v)
+        case let .bool(v): return .bool(v)
+        case let .string(v): return .string(v)
+        default: return nil
+        }
+    }
+}
+
+/// Reads typed values out of a JSON object, naming the key path in every error.
+struct JSONReader {
+    let object: [String: JSONValue]
+    let path: String
+
+    init(_ value: JSONValue, path: String) throws {
+        guard case let .object(object) = value else {
+            throw ConfigError(key: path.isEmpty ? "config" : path, "expected an object, got \(value.typeName)")
+        }
+        self.object = object
+        self.path = path
+    }
+
+    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    /// Unknown keys are errors that list the known ones.
+    func allowOnly(_ known: [String]) throws {
+        for k in object.keys.sorted() where !known.contains(k) {
+            throw ConfigError(key: key(k), "unknown key; expected one of \(known.joined(separator: ", "))")
+        }
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let v = object[name] else { return nil }
+        guard case let .string(s) = v else { throw ConfigError(key: key(name), "expected a string, got \(v.typeName)") }
+        return s
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let v = object[name] else { return nil }
+        guard case let .bool(b) = v else { throw ConfigError(key: key(name), "expected true or false, got \(v.typeName)") }
+        return b
+    }
+
+    func int(_ name: String, min lowest: Int) throws -> Int? {
+        guard let v = object[name] else { return nil }
+        return try JSONReader.int(v, key: key(name), min: lowest)
+    }
+
+    static func int(_ v: JSONValue, key: String, min lowest: Int) throws -> Int {
+        let n: Int
+        switch v {
+        case let .int(i): n = i
+        case let .double(d) where d.rounded() == d && abs(d) < 1e15: n = Int(d)
+        default: throw ConfigError(key: key, "expected an integer, got \(v.typeName)")
+        }
+        guard n >= lowest else { throw ConfigError(key: key, "\(n) is out of range; expected at least \(lowest)") }
+        return n
+    }
+
+    static func double(_ v: JSONValue, key: String, positive: Bool) throws -> Double {
+        let x: Double
+        switch v {
+        case let .int(i): x = Double(i)
+        case let .double(d): x = d
+        default: throw ConfigError(key: key, "expected a number, got \(v.typeName)")
+        }
+        guard x.isFinite, positive ? x > 0 : x >= 0 else {
+            throw ConfigError(key: key, "\(x) is out of range; expected a \(positive ? "positive" : "non-negative") number")
+        }
+        return x
+    }
+
+    func array(_ name: String) throws -> [JSONValue]? {
+        guard let v = object[name] else { return nil }
+        guard case let .array(a) = v else { throw ConfigError(key: key(name), "expected an array, got \(v.typeName)") }
+        return a
+    }
+
+    func child(_ name: String) throws -> JSONReader? {
+        guard let v = object[name] else { return nil }
+        return try JSONReader(v, path: key(name))
+    }
+}

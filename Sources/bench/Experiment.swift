@@ -1,0 +1,158 @@
+import ArgumentParser
+import Dispatch
+import Experiments
+import Foundation
+import ModelRegistry
+import RecommenderCore
+import Synchronization
+
+/// Set by SIGINT or SIGTERM; training stops at the next epoch boundary.
+let stopRequested = Atomic<Bool>(false)
+
+/// Turns SIGINT and SIGTERM into a clean stop request.
+func installStopHandlers() -> [DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            stopRequested.store(true, ordering: .relaxed)
+            FileHandle.standardError.write(Data("\nbench: stopping after the current epoch; finished runs are kept\n".utf8))
+        }
+        source.resume()
+        return source
+    }
+}
+
+/// Options shared by the subcommands that read a config.
+struct ConfigOptions: ParsableArguments {
+    @Argument(help: "The experiment config (JSON).") var config: String
+    @Option(help: "Folder that holds each config's results folder.") var results = "Results"
+    @Option(help: "Folder with datasets/NAME.json descriptors.") var configs = "Configs"
+
+    func load() throws -> ExperimentConfig {
+        do {
+            return try ExperimentConfig.load(config, registry: .standard, configsRoot: configs)
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// Re-renders and writes the tables of a config from its stored runs.
+func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL {
+    let data = try Dataset(descriptor: runner.descriptor)
+    let line = "\(data.name): \(data.userCount) users, \(data.itemCount) items, \(data.graph.edgeCount) training pairs"
+        + (data.modalities.isEmpty ? ", no features" : ", features: " + data.modalities.map(\.rawValue).joined(separator: ", "))
+    let tables = ResultTables(config: runner.config, records: records, datasetLine: line)
+    try tables.write(to: runner.folder)
+    return runner.folder.appendingPathComponent("\(runner.config.output.table).md")
+}
+
+/// `bench run CONFIG`.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train every run of a config that has no stored result, then write its tables.",
+        discussion: "Runs are stored one JSON file each under RESULTS/NAME/runs/, keyed by a hash of their resolved settings; a run whose file exists is skipped. SIGINT or SIGTERM stops after the current epoch and keeps the finished runs.")
+
+    @OptionGroup var options: ConfigOptions
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        let config = try options.load()
+        let runner: ExperimentRunner
+        let summary: ExperimentRunner.Summary
+        do {
+            runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results,
+                                          progress: quiet ? .quiet : .automatic)
+            let handlers = installStopHandlers()
+            defer { handlers.forEach { $0.cancel() } }
+            FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned\n".utf8))
+            summary = try runner.run { stopRequested.load(ordering: .relaxed) }
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+        let table = try writeTables(runner, records: summary.records)
+        print("\(config.name): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)")
+        print("table: \(table.path)")
+        print("grid:  \(runner.folder.appendingPathComponent("\(config.output.table).csv").path)")
+        if summary.interrupted {
+            print("interrupted: rerun the same command to finish the missing runs")
+            throw ExitCode(130)
+        }
+        print("")
+        print(try String(contentsOf: table, encoding: .utf8))
+    }
+}
+
+/// `bench table CONFIG`.
+struct Table: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-render a config's tables from its stored runs, without training.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let config = try options.load()
+        do {
+            let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            let records = try runner.plan().compactMap { runner.storedRecord($0) }
+            try runner.prepareOutput()
+            let table = try writeTables(runner, records: records)
+            print("\(records.count) of \(config.plannedRunCount) runs stored; table: \(table.path)")
+            print(try String(contentsOf: table, encoding: .utf8))
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// `bench validate CONFIG`.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a config and every file it names, without training.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let config = try options.load()
+        do {
+            let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            let data = try Dataset(descriptor: runner.descriptor)
+            for entry in config.models {
+                let type = try ModelRegistry.standard.model(named: entry.model)
+                // Building each model once checks settings that depend on the data (VBPR needs features, say).
+                for point in entry.gridPoints().prefix(1) {
+                    let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: entry.label)
+                    _ = try type.init(dataset: data, hyperparameters: hyper, seed: 0)
+                }
+            }
+            let plan = try runner.plan()
+            let stored = plan.filter { runner.storedRecord($0) != nil }.count
+            print("\(config.name): valid")
+            print(data.summary)
+            for entry in config.models {
+                print("  \(entry.label) (\(entry.model)): \(entry.gridPoints().count) grid point(s)")
+            }
+            print("  \(plan.count) runs (\(config.seeds.count) seeds), \(stored) already stored in \(runner.runsFolder.path)")
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        } catch let error as ConfigError {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// `bench models`.
+struct Models: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the registered models with their hyper-parameters, defaults and allowed values.")
+
+    func run() {
+        for type in ModelRegistry.standard.models {
+            print(type.name)
+            for spec in type.hyperparameters {
+                print("  \(spec.name) (default \(spec.defaultValue); \(spec.allowed)): \(spec.help)")
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import ModelRegistry
+import RecommenderCore
+import Testing
+import TestSupport
+@testable import Experiments
+
+/// A minimal valid config over the toy dataset, as JSON text, with `extra` spliced in.
+func toyConfig(name: String = "toy", models: String = #"[{"model": "LightGCN"}]"#, extra: String = "") -> String {
+    """
+    {"name": "\(name)", "dataset": "\(repositoryPath("Configs/datasets/mmgcn-toy.json"))",
+     "protocol": {"ks": [10], "metrics": ["recall", "ndcg"], "valid_metric": "recall@10"},
+     "training": {"epochs": 2}, "seeds": [1, 2], "models": \(models)\(extra)}
+    """
+}
+
+func parse(_ text: String, registry: ModelRegistry = .standard) throws -> ExperimentConfig {
+    try ExperimentConfig.parse(JSONValue.parse(Data(text.utf8), file: "test.json"), registry: registry)
+}
+
+/// The message of the error `body` throws, or a failure if it throws none.
+func errorMessage(_ body: () throws -> Void) -> String {
+    do {
+        try body()
+        return "no error"
+    } catch {
+        return "\(error)"
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func decodesAConfig() throws {
+        let config = try parse(toyConfig(models: #"[{"model": "lightgcn", "label": "LGN", "parameters": {"n_layers": 1}}]"#))
+        #expect(config.name == "toy" && config.seeds == [1, 2] && config.training.epochs == 2)
+        #expect(config.models[0].model == "LightGCN" && config.models[0].label == "LGN")
+        #expect(config.evaluationProtocol.metrics == [MetricKey(.recall, at: 10), MetricKey(.ndcg, at: 10)])
+        #expect(config.training.validMetric == MetricKey(.recall, at: 10))
+        #expect(config.output.columns == [MetricKey(.recall, at: 10)])
+    }
+
+    @Test func gridIsTheCartesianProductInKeyOrder() throws {
+        let config = try parse(toyConfig(models: """
+            [{"model": "LightGCN", "parameters": {"reg_weight": [1e-4, 1e-3], "n_layers": [1, 2, 3]},
+              "training": {"learning_rate": [0.001, 0.01]}}]
+            """))
+        let points = config.models[0].gridPoints()
+        #expect(points.count == 12)
+        #expect(config.plannedRunCount == 24)
+        // n_layers varies slowest, then reg_weight, then learning_rate.
+        #expect(points[0].summary == "n_layers=1 reg_weight=0.0001 learning_rate=0.001")
+        #expect(points[1].summary == "n_layers=1 reg_weight=0.0001 learning_rate=0.01")
+        #expect(points[2].summary == "n_layers=1 reg_weight=0.001 learning_rate=0.001")
+        #expect(points[11].summary == "n_layers=3 reg_weight=0.001 learning_rate=0.01")
+    }
+
+    @Test func badInputsNameTheKey() {
+        let cases: [(String, String)] = [
+            (toyConfig(models: #"[{"model": "GCMC"}]"#),
+             "models[0].model: unknown model 'GCMC'; known models: LightGCN, VBPR"),
+            (toyConfig(models: #"[{"model": "LightGCN", "parameters": {"layers": 2}}]"#),
+             "models[0].parameters.layers: unknown parameter; models[0].parameters accepts compat, embedding_size, n_layers, reg_weight"),
+            (toyConfig(models: #"[{"model": "LightGCN", "parameters": {"n_layers": "two"}}]"#),
+             "models[0].parameters.n_layers: got \"two\"; expected integer in 0...8"),
+            (toyConfig(models: #"[{"model": "VBPR", "parameters": {"biases": "False"}}]"#),
+             "models[0].parameters.biases: got \"False\"; expected true or false"),
+            (toyConfig(models: #"[{"model": "LightGCN", "training": {"learning_rate": -0.1}}]"#),
+             "models[0].training.learning_rate: -0.1 is out of range; expected a positive number"),
+            (toyConfig(extra: #", "output": {"columns": ["recall@0"]}"#),
+             "output.columns[0]: K = 0 in 'recall@0'; expected K ≥ 1"),
+            (toyConfig(extra: #", "max_runs": 1"#),
+             "max_runs: the grid expands to 2 runs (grid points × 2 seeds), more than max_runs = 1"),
+            (toyConfig(extra: #", "epochs": 3"#), "epochs: unknown key"),
+            (#"{"name": "x", "dataset": "nowhere", "models": [{"model": "LightGCN"}]}"#,
+             "dataset: no dataset descriptor at Configs/datasets/nowhere.json"),
+            (toyConfig().replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": "1""#),
+             "seeds: expected an array, got a string"),
+        ]
+        for (text, expected) in cases {
+            let message = errorMessage { _ = try parse(text) }
+            #expect(message.contains(expected), "\(message)")
+        }
+    }
+
+    @Test func malformedJSONGivesLineAndColumn() {
+        let text = "{\n  \"name\": \"x\",\n  \"seeds\": [1, 2,, 3]\n}"
+        let message = errorMessage { _ = try JSONValue.parse(Data(text.utf8), file: "bad.json") }
+        #expect(message.hasPrefix("bad.json, line 3, column"), "\(message)")
+    }
+
+    @Test func aConfigFileErrorNamesTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("c.json").path
+        try Data(toyConfig(models: #"[{"model": "GCMC"}]"#).utf8).write(to: URL(fileURLWithPath: path))
+        let message = errorMessage { _ = try ExperimentConfig.load(path, registry: .standard) }
+        #expect(message.hasPrefix("\(path), key 'models[0].model': unknown model"), "\(message)")
+        #expect(errorMessage { _ = try ExperimentConfig.load(folder.path + "/none.json", registry: .standard) }
+            .contains("experiment config not found"))
+    }
+}
+
+@Suite struct StatisticsTests {
+    @Test func pairedTTestMatchesAWorkedExample() throws {
+        // scipy.stats.ttest_rel([0.31, 0.29, 0.33, 0.30], [0.28, 0.27, 0.30, 0.29]):
+        // t = 4.700096710803841, p = 0.018219854743222408.
+        let r = try #require(pairedTTest([0.31, 0.29, 0.33, 0.30], [0.28, 0.27, 0.30, 0.29]))
+        #expect(abs(r.t - 4.700096710803841) < 1e-9)
+        #expect(abs(r.p - 0.018219854743222408) < 1e-9)
+        // Three seeds: t = 4.325396818735169, p = 0.049513860680643326.
+        let s = try #require(pairedTTest([0.0912, 0.0897, 0.0921], [0.0850, 0.0871, 0.0866]))
+        #expect(abs(s.p - 0.049513860680643326) < 1e-9)
+    }
+
+    @Test func studentTailsAgainstScipy() {
+        // 2 · scipy.stats.t.sf(t, ν)
+        #expect(abs(studentTwoSidedP(2.5, degreesOfFreedom: 3) - 0.08770664700806556) < 1e-12)
+        #expect(abs(studentTwoSidedP(1.0, degreesOfFreedom: 1) - 0.5) < 1e-12)
+        #expect(abs(studentTwoSidedP(10, degreesOfFreedom: 30) - 4.575251408229618e-11) < 1e-16)
+    }
+
+    @Test func meanAndSampleStd() {
+        // mean 2, sample variance ((1 + 0 + 1) / 2) = 1.
+        let (m, s) = meanAndStd([1, 2, 3])
+        #expect(m == 2 && s == 1)
+        #expect(pairedTTest([1], [0]) == nil)
+    }
+}

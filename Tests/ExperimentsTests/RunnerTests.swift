@@ -1,0 +1,163 @@
+import Foundation
+import GraphKit
+import ModelRegistry
+import Testing
+import TestSupport
+@testable import Experiments
+@testable import RecommenderCore
+
+/// A tiny test-only model: item popularity learned as one bias per item.
+/// It shows that a new model needs only a type and one registry line.
+final class ItemBiasModel: Recommender {
+    static let name = "ItemBias"
+    static let hyperparameters: [HyperparameterSpec] = [
+        .real("reg_weight", default: 0, in: 0...1, "L2 on the batch's biases")
+    ]
+    let bias: Parameter
+    let users: Int
+    let regWeight: Float
+
+    init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
+        bias = Parameter(Tensor(rows: dataset.itemCount, cols: 1), name: "item_bias")
+        users = dataset.userCount
+        regWeight = hyperparameters.float("reg_weight")
+    }
+
+    var parameters: [Parameter] { [bias] }
+
+    func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let b = tape.watch(bias)
+        let pos = gatherRows(b, batch.positives), neg = gatherRows(b, batch.negatives)
+        return bprLoss(positive: pos, negative: neg) + l2Regularization([pos, neg], weight: regWeight, batchSize: batch.count)
+    }
+
+    func makeScorer() throws -> Scorer {
+        DotProductScorer(users: Tensor(rows: users, cols: 1, repeating: 1), items: bias.value)
+    }
+}
+
+func temporaryFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+@Suite struct RunnerTests {
+    let registry = ModelRegistry(models: ModelRegistry.standard.models + [ItemBiasModel.self])
+
+    @Test func endToEndOnTheToyDataThenNothingToTrain() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try parse(toyConfig(models: """
+            [{"model": "ItemBias", "parameters": {"reg_weight": [0, 0.1]}}, {"model": "LightGCN"}]
+            """, extra: #", "output": {"columns": ["recall@10", "ndcg@10"]}"#), registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        let first = try runner.run()
+        #expect(first.trained == 6 && first.skipped == 0 && first.failed == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: runner.runsFolder.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count == 6)
+        let tables = ResultTables(config: config, records: first.records, datasetLine: "toy", commit: "test")
+        try tables.write(to: runner.folder)
+        let csv = try String(contentsOf: runner.folder.appendingPathComponent("toy.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 3)  // header + 2 ItemBias points + 1 LightGCN point
+        #expect(csv.hasPrefix("label,model,grid_point,selected,status,seeds,valid_recall@10_mean,test_recall@10_mean"))
+        let md = try String(contentsOf: runner.folder.appendingPathComponent("toy.md"), encoding: .utf8)
+        #expect(md.contains("| ItemBias |") && md.contains("| LightGCN |") && md.contains("| %Improv. |"))
+        // A second run finds every result and trains nothing.
+        let second = try runner.run()
+        #expect(second.trained == 0 && second.skipped == 6)
+        #expect(second.records.map(\.key) == first.records.map(\.key))
+    }
+
+    @Test func interruptedRunsResumeWhereTheyStopped() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try parse(toyConfig(models: #"[{"model": "ItemBias", "parameters": {"reg_weight": [0, 0.1]}}]"#),
+                               registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        // Stop requested after the first run has trained its two epochs (polled once per run and once per epoch).
+        var polls = 0
+        let stopped = try runner.run { polls += 1; return polls > 3 }
+        #expect(stopped.interrupted && stopped.trained == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: runner.runsFolder.path).filter { $0.hasSuffix(".json") }.count == 1)
+        let resumed = try runner.run()
+        #expect(resumed.skipped == 1 && resumed.trained == 3 && !resumed.interrupted)
+    }
+
+    @Test func anUnwritableResultsFolderIsAnError() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A file where the results folder should be.
+        let blocker = folder.appendingPathComponent("results")
+        try Data("x".utf8).write(to: blocker)
+        let config = try parse(toyConfig(), registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: blocker.path, progress: .quiet)
+        let message = errorMessage { _ = try runner.run() }
+        #expect(message.contains("the results folder is not writable"), "\(message)")
+    }
+
+    @Test func aFailedRunIsStoredAndShownAndTheOthersGoOn() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // VBPR refuses a dataset without features: that run fails, LightGCN still trains.
+        let text = toyConfig(models: #"[{"model": "LightGCN"}, {"model": "VBPR"}]"#)
+            .replacingOccurrences(of: "mmgcn-toy.json", with: "baby.json")
+            .replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 1"#)
+        let config = try parse(text, registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        let summary = try runner.run()
+        #expect(summary.trained == 4 && summary.failed == 2)
+        let md = ResultTables(config: config, records: summary.records, datasetLine: "baby", commit: "test").markdown()
+        #expect(md.contains("| VBPR | failed (VBPR: dataset baby has no item features"), "\(md)")
+    }
+}
+
+/// Selection on validation only, on crafted runs where validation and test disagree.
+@Suite struct SelectionTests {
+    func record(_ label: String, _ point: String, seed: UInt64, valid: Double, test: Double, key: MetricKey) -> RunRecord {
+        let v = EvaluationResult(values: [key: valid], evaluatedUsers: 1, usersWithoutTraining: 0, usersWithFewCandidates: 0, seconds: 0)
+        let t = EvaluationResult(values: [key: test], evaluatedUsers: 1, usersWithoutTraining: 0, usersWithFewCandidates: 0, seconds: 0)
+        let result = TrainingResult(status: .finished, failure: nil, stopReason: "test", epochs: [], bestEpoch: 1,
+                                    valid: v, test: t, secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
+        let spec = RunSpec(codeVersion: "t", dataset: "toy", datasetFiles: [:], model: "LightGCN", hyperparameters: [:],
+                           training: TrainingOptions(), seed: seed, ranking: "full", candidates: nil, metrics: [key],
+                           maskValidInTest: true)
+        return RunRecord(key: "\(label)\(point)\(seed)", spec: spec, label: label, gridPoint: point, result: result,
+                         finished: "", host: "")
+    }
+
+    @Test func testNeverDecides() throws {
+        let config = try parse(toyConfig(models: #"[{"model": "LightGCN", "parameters": {"n_layers": [1, 2]}}]"#))
+        let key = MetricKey(.recall, at: 10)
+        // n_layers=1: better on validation (0.30 vs 0.20), worse on test (0.10 vs 0.90).
+        let records = [
+            record("LightGCN", "n_layers=1", seed: 1, valid: 0.30, test: 0.10, key: key),
+            record("LightGCN", "n_layers=1", seed: 2, valid: 0.32, test: 0.12, key: key),
+            record("LightGCN", "n_layers=2", seed: 1, valid: 0.20, test: 0.90, key: key),
+            record("LightGCN", "n_layers=2", seed: 2, valid: 0.22, test: 0.92, key: key),
+        ]
+        let rows = selectOnValidation(config: config, records: records)
+        #expect(rows[0].selected?.gridPoint == "n_layers=1")
+        #expect(abs(rows[0].selected!.validMean! - 0.31) < 1e-12)
+        #expect(rows[0].testValues(key).map(\.value) == [0.10, 0.12])
+        let md = ResultTables(config: config, records: records, datasetLine: "toy", commit: "test").markdown()
+        #expect(md.contains("| LightGCN | **0.1100 ± 0.0141** |"), "\(md)")
+    }
+
+    @Test func boldBestImprovementAndSignificance() throws {
+        let config = try parse(toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B"}]"#)
+            .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
+        let key = MetricKey(.recall, at: 10)
+        // The worked example of StatisticsTests: p = 0.0495 < 0.05, gain (0.0910 − 0.0862) / 0.0862 = +5.53%.
+        let a = [0.0912, 0.0897, 0.0921], b = [0.0850, 0.0871, 0.0866]
+        var records: [RunRecord] = []
+        for s in 0..<3 {
+            records.append(record("A", "default", seed: UInt64(s + 1), valid: 0.5, test: a[s], key: key))
+            records.append(record("B", "default", seed: UInt64(s + 1), valid: 0.5, test: b[s], key: key))
+        }
+        let md = ResultTables(config: config, records: records, datasetLine: "toy", commit: "test").markdown()
+        #expect(md.contains("| A | **0.0910 ± 0.0012**\\* |"), "\(md)")
+        #expect(md.contains("| B | 0.0862 ± 0.0011 |"), "\(md)")
+        #expect(md.contains("| %Improv. | +5.53%\\* |"), "\(md)")
+    }
+}
