@@ -7,7 +7,10 @@ public struct PointOutcome: Sendable {
     public var records: [RunRecord]
     /// Mean validation metric over the finished seeds; nil if any seed failed or is missing.
     public var validMean: Double?
+    /// Why a seed failed, if one did.
     public var failure: String?
+    /// Seeds with no stored run yet.
+    public var missingSeeds: Int
 }
 
 /// The chosen grid point of one table row.
@@ -38,12 +41,11 @@ public func selectOnValidation(config: ExperimentConfig, records: [RunRecord]) -
                 .sorted { $0.spec.seed < $1.spec.seed }
             let failed = mine.first { $0.result.status == .failed }
             var outcome = PointOutcome(label: entry.label, gridPoint: summary, records: mine, validMean: nil,
-                                       failure: failed.map { $0.result.failure ?? "failed" })
-            if failed == nil && mine.count == config.seeds.count {
+                                       failure: failed.map { $0.result.failure ?? "failed" },
+                                       missingSeeds: config.seeds.count - mine.count)
+            if failed == nil && outcome.missingSeeds == 0 {
                 let values = mine.compactMap { $0.result.valid?[key] }
                 if values.count == mine.count { outcome.validMean = values.reduce(0, +) / Double(values.count) }
-            } else if failed == nil {
-                outcome.failure = "missing \(config.seeds.count - mine.count) of \(config.seeds.count) seeds"
             }
             points.append(outcome)
         }

@@ -34,7 +34,8 @@ public struct ResultTables {
                 let finished = p.records.filter { $0.result.status == .finished }
                 var fields = [csvField(row.label), row.model, csvField(p.gridPoint),
                               p.gridPoint == row.selected?.gridPoint ? "yes" : "no",
-                              p.failure == nil ? "finished" : csvField("failed: \(p.failure!)"),
+                              p.failure.map { csvField("failed: \($0)") }
+                                  ?? (p.missingSeeds > 0 ? "incomplete: \(p.missingSeeds) seeds not run" : "finished"),
                               String(p.records.count), p.validMean.map { format($0, 6) } ?? ""]
                 for c in config.output.columns {
                     let values = finished.compactMap { $0.result.test?[c] }
@@ -99,8 +100,11 @@ public struct ResultTables {
             for (j, c) in columns.enumerated() {
                 let values = row.testValues(c).map(\.value)
                 guard !values.isEmpty else {
-                    let why = row.points.compactMap(\.failure).first ?? "no finished run"
-                    cells.append("failed (\(why.prefix(60)))")
+                    if let why = row.points.compactMap(\.failure).first {
+                        cells.append("failed (\(why.prefix(60)))")
+                    } else {
+                        cells.append("not run yet")
+                    }
                     continue
                 }
                 let (m, s) = meanAndStd(values)
