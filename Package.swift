@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "GraphKitBenchmarks",
             dependencies: [
-                "GraphKit",
+                "GraphKit", "RecommenderCore",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GraphKitBenchmarks",
