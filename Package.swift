@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "RecommenderCore", targets: ["RecommenderCore"]),
         .library(name: "LightGCN", targets: ["LightGCN"]),
         .library(name: "VBPR", targets: ["VBPR"]),
+        .library(name: "MMGCN", targets: ["MMGCN"]),
+        .library(name: "GRCN", targets: ["GRCN"]),
+        .library(name: "DualGNN", targets: ["DualGNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,8 +35,11 @@ let package = Package(
         // One target per model.
         .target(name: "LightGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "VBPR", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "MMGCN", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "GRCN", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "DualGNN", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -61,7 +67,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelTests",
-            dependencies: ["RecommenderCore", "GraphKit", "LightGCN", "VBPR", "ModelRegistry", "TestSupport"]
+            dependencies: [
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "ModelRegistry",
+                "TestSupport",
+            ]
         ),
         .testTarget(
             name: "ExperimentsTests",

@@ -137,7 +137,15 @@ public struct ExperimentConfig: Sendable {
             if let p = try m.child("parameters") {
                 for (k, v) in p.object {
                     let values: [JSONValue]
-                    if case let .array(a) = v { values = a } else { values = [v] }
+                    let takesList = type.hyperparameters.contains { spec in
+                        if spec.name == k, case .subset = spec.kind { return true }
+                        return false
+                    }
+                    if case let .array(a) = v, !(takesList && a.allSatisfy(\.isString)) {
+                        values = a  // a grid; for a list-valued key, a list of lists
+                    } else {
+                        values = [v]
+                    }
                     guard !values.isEmpty else { throw ConfigError(key: p.key(k), "an empty grid") }
                     parameters[k] = try values.map { value in
                         guard let h = value.hyperparameter else {

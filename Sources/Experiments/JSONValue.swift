@@ -55,15 +55,23 @@ public indirect enum JSONValue: Equatable, Sendable, Decodable {
         }
     }
 
-    /// As a hyper-parameter value (scalars only).
+    /// As a hyper-parameter value: a scalar, or a list of strings.
     var hyperparameter: HyperparameterValue? {
         switch self {
         case let .int(v): return .int(v)
         case let .double(v): return .double(v)
         case let .bool(v): return .bool(v)
         case let .string(v): return .string(v)
+        case let .array(a) where a.allSatisfy(\.isString):
+            return .list(a.map { if case let .string(s) = $0 { return s } else { return "" } })
         default: return nil
         }
+    }
+
+    /// Whether this is a JSON string.
+    var isString: Bool {
+        if case .string = self { return true }
+        return false
     }
 }
 

@@ -25,6 +25,15 @@ public struct InteractionFile: Sendable {
     /// Split of each interaction, in file order.
     public var splits: [Split]
 
+    /// Interactions given in memory, one (user, item, split) per position.
+    public init(users: [Int32], items: [Int32], splits: [Split]) {
+        precondition(users.count == items.count && users.count == splits.count,
+                     "InteractionFile: \(users.count) users, \(items.count) items, \(splits.count) splits")
+        self.users = users
+        self.items = items
+        self.splits = splits
+    }
+
     /// Reads and validates `path`.
     public static func load(_ path: String) throws -> InteractionFile {
         try parse(try InputFile.contents(of: path), file: path)

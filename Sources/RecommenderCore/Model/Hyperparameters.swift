@@ -1,9 +1,13 @@
+import Foundation
+
 /// A hyper-parameter value as it appears in a JSON config.
 public enum HyperparameterValue: Equatable, Hashable, Sendable, Codable, CustomStringConvertible {
     case int(Int)
     case double(Double)
     case bool(Bool)
     case string(String)
+    /// A list of names, such as the modalities a model uses.
+    case list([String])
 
     public var description: String {
         switch self {
@@ -11,6 +15,7 @@ public enum HyperparameterValue: Equatable, Hashable, Sendable, Codable, CustomS
         case let .double(v): return String(v)
         case let .bool(v): return String(v)
         case let .string(v): return "\"\(v)\""
+        case let .list(v): return "[" + v.joined(separator: ",") + "]"
         }
     }
 
@@ -20,9 +25,10 @@ public enum HyperparameterValue: Equatable, Hashable, Sendable, Codable, CustomS
         else if let i = try? c.decode(Int.self) { self = .int(i) }
         else if let d = try? c.decode(Double.self) { self = .double(d) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let l = try? c.decode([String].self) { self = .list(l) }
         else {
             throw DecodingError.typeMismatch(HyperparameterValue.self, .init(
-                codingPath: decoder.codingPath, debugDescription: "expected a number, a boolean or a string"))
+                codingPath: decoder.codingPath, debugDescription: "expected a number, a boolean, a string or a list of strings"))
         }
     }
 
@@ -33,6 +39,7 @@ public enum HyperparameterValue: Equatable, Hashable, Sendable, Codable, CustomS
         case let .double(v): try c.encode(v)
         case let .bool(v): try c.encode(v)
         case let .string(v): try c.encode(v)
+        case let .list(v): try c.encode(v)
         }
     }
 }
@@ -50,6 +57,8 @@ public struct HyperparameterSpec: Sendable {
         case boolean
         /// One of the listed strings.
         case choice([String])
+        /// A non-empty list of distinct names, each one of the listed options.
+        case subset([String])
     }
 
     public let name: String
@@ -77,6 +86,13 @@ public struct HyperparameterSpec: Sendable {
         Self(name: name, kind: .choice(options), defaultValue: .string(value), help: help)
     }
 
+    /// A hyper-parameter taking a non-empty list of distinct names from `options`.
+    /// In a config it is a JSON list of strings (a list of such lists is a grid);
+    /// on the command line, names separated by commas.
+    public static func subset(_ name: String, default value: [String], _ options: [String], _ help: String) -> Self {
+        Self(name: name, kind: .subset(options), defaultValue: .list(value), help: help)
+    }
+
     /// The allowed values, for messages and `bench models`.
     public var allowed: String {
         switch kind {
@@ -84,6 +100,8 @@ public struct HyperparameterSpec: Sendable {
         case let .real(r): return "number in \(r.lowerBound)...\(r.upperBound == .infinity ? "∞" : String(r.upperBound))"
         case .boolean: return "true or false"
         case let .choice(options): return "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        case let .subset(options):
+            return "a non-empty list of distinct names from " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
     }
 
@@ -110,6 +128,14 @@ public struct HyperparameterSpec: Sendable {
         case let (.choice(options), .string(v)):
             guard options.contains(v) else { throw fail() }
             return .string(v)
+        case let (.subset(options), .list(v)):
+            guard !v.isEmpty, Set(v).count == v.count, v.allSatisfy(options.contains) else { throw fail() }
+            return .list(v)
+        case let (.subset(options), .string(v)):
+            // The command line's form: names separated by commas.
+            let names = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, Set(names).count == names.count, names.allSatisfy(options.contains) else { throw fail() }
+            return .list(names)
         default:
             // Strings such as "False" are refused for booleans: MMGCN's official
             // code passed its concat flag as the string 'False', which is truthy.
@@ -176,6 +202,12 @@ public struct Hyperparameters: Sendable, Equatable {
     /// A boolean hyper-parameter.
     public func bool(_ name: String) -> Bool {
         guard case let .bool(v)? = values[name] else { preconditionFailure("hyper-parameter \(name) is not a declared boolean") }
+        return v
+    }
+
+    /// A list-of-names hyper-parameter.
+    public func list(_ name: String) -> [String] {
+        guard case let .list(v)? = values[name] else { preconditionFailure("hyper-parameter \(name) is not a declared subset") }
         return v
     }
 

@@ -1,0 +1,2 @@
+import GraphKit
+import RecommenderCore
