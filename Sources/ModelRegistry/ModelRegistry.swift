@@ -1,4 +1,5 @@
 import LightGCN
+import MMGCN
 import RecommenderCore
 import VBPR
 
@@ -11,6 +12,7 @@ public struct ModelRegistry: Sendable {
     public static let standard = ModelRegistry(models: [
         LightGCNModel.self,
         VBPRModel.self,
+        MMGCNModel.self,
     ])
 
     /// The registered model types, in order.

@@ -103,6 +103,30 @@ import Testing
             matmul(v[0], v[1], transposeB: true) + v[2]
         }
     }
+
+    @Test(arguments: [Activation.identity, .relu, .leakyReLU(negativeSlope: 0.2)])
+    func fusedAffineWithAndWithoutBias(activation: Activation) {
+        // Positive inputs, one weight row positive and one negative, and a small bias:
+        // z ≥ 0.45 in column 0 and z ≤ −0.45 in column 1, so both branches of the
+        // activation are exercised and no difference (step 1e-2) crosses the kink.
+        let x = positiveTensor(6, 3, seed: 22)
+        let w = concatRowsByHand(positiveTensor(1, 3, seed: 23), positiveTensor(1, 3, seed: 24).scaled(by: -1))
+        let b = randomTensor(1, 2, seed: 25, low: 0.1, high: 0.3)
+        let plain = BLAS.matmul(x, w, transposeB: true)
+        for r in 0..<6 {
+            #expect(plain[r, 0] + b[0, 0] > 0.45 && plain[r, 0] > 0.45)
+            #expect(plain[r, 1] + b[0, 1] < -0.45 && plain[r, 1] < -0.45)
+        }
+        expectGradient([x, w, b], "affine \(activation)") { _, v in affine(v[0], v[1], bias: v[2], activation: activation) }
+        expectGradient([x, w], "affine without bias \(activation)") { _, v in affine(v[0], v[1], bias: nil, activation: activation) }
+        // The fused op equals the composition it replaces, entry for entry.
+        let tape = Tape.noGrad()
+        let (xv, wv, bv) = (tape.constant(x), tape.constant(w), tape.constant(b))
+        let z = matmul(xv, wv, transposeB: true) + bv
+        let slope: Float = if case let .leakyReLU(s) = activation { s } else { 1 }
+        let composed = activation == .identity ? z : leakyReLU(z, negativeSlope: slope)
+        #expect(affine(xv, wv, bias: bv, activation: activation).value == composed.value)
+    }
 }
 
 /// The checker itself: it must fail a wrong pullback.
@@ -130,4 +154,9 @@ import Testing
         }
         #expect(result.relativeError > 0.3)
     }
+}
+
+/// Two one-row tensors stacked, entry by entry.
+func concatRowsByHand(_ a: Tensor, _ b: Tensor) -> Tensor {
+    Tensor(rows: 2, cols: a.cols, scalars: a.scalars + b.scalars)
 }

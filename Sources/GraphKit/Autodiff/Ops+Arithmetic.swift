@@ -17,7 +17,7 @@ private func broadcastPair(_ a: Tensor, _ b: Tensor, op: String,
 
 /// Element-wise sum, with broadcasting.
 public func + (a: Variable, b: Variable) -> Variable {
-    let (out, ka, kb) = broadcastPair(a.value, b.value, op: "add", +)
+    let (out, ka, kb) = broadcastPair(a.value, b.value, op: "add") { $0 + $1 }
     let (ai, bi) = (a.id, b.id)
     return a.tape.record(out, inputs: [a, b]) { g, grads in
         if grads.needs(ai) { grads.accumulate(g.reduced(to: ka), into: ai) }
@@ -27,7 +27,7 @@ public func + (a: Variable, b: Variable) -> Variable {
 
 /// Element-wise difference, with broadcasting.
 public func - (a: Variable, b: Variable) -> Variable {
-    let (out, ka, kb) = broadcastPair(a.value, b.value, op: "sub", -)
+    let (out, ka, kb) = broadcastPair(a.value, b.value, op: "sub") { $0 - $1 }
     let (ai, bi) = (a.id, b.id)
     return a.tape.record(out, inputs: [a, b]) { g, grads in
         if grads.needs(ai) { grads.accumulate(g.reduced(to: ka), into: ai) }
@@ -38,16 +38,16 @@ public func - (a: Variable, b: Variable) -> Variable {
 /// Element-wise (Hadamard) product ⊙, with broadcasting.
 public func * (a: Variable, b: Variable) -> Variable {
     let (av, bv) = (a.value, b.value)
-    let (out, ka, kb) = broadcastPair(av, bv, op: "mul", *)
+    let (out, ka, kb) = broadcastPair(av, bv, op: "mul") { $0 * $1 }
     let (ai, bi) = (a.id, b.id)
     return a.tape.record(out, inputs: [a, b]) { g, grads in
         // d(a ⊙ b) = da ⊙ b + a ⊙ db, then summed back to each operand's shape.
         if grads.needs(ai) {
-            let full = ka == .none ? Tensor.broadcasting(g, bv, kb, *) : Tensor.broadcasting(g, bv, .none, *)
+            let full = ka == .none ? Tensor.broadcasting(g, bv, kb) { $0 * $1 } : Tensor.broadcasting(g, bv, .none) { $0 * $1 }
             grads.accumulate(full.reduced(to: ka), into: ai)
         }
         if grads.needs(bi) {
-            let full = kb == .none ? Tensor.broadcasting(g, av, ka, *) : Tensor.broadcasting(g, av, .none, *)
+            let full = kb == .none ? Tensor.broadcasting(g, av, ka) { $0 * $1 } : Tensor.broadcasting(g, av, .none) { $0 * $1 }
             grads.accumulate(full.reduced(to: kb), into: bi)
         }
     }
@@ -56,12 +56,12 @@ public func * (a: Variable, b: Variable) -> Variable {
 /// Element-wise quotient, with broadcasting.
 public func / (a: Variable, b: Variable) -> Variable {
     let (av, bv) = (a.value, b.value)
-    let (out, ka, kb) = broadcastPair(av, bv, op: "div", /)
+    let (out, ka, kb) = broadcastPair(av, bv, op: "div") { $0 / $1 }
     let (ai, bi) = (a.id, b.id)
     return a.tape.record(out, inputs: [a, b]) { g, grads in
         // d(a / b) = da / b − (a / b²) db = da / b − (out / b) db.
         if grads.needs(ai) {
-            let full = ka == .none ? Tensor.broadcasting(g, bv, kb, /) : Tensor.broadcasting(g, bv, .none, /)
+            let full = ka == .none ? Tensor.broadcasting(g, bv, kb) { $0 / $1 } : Tensor.broadcasting(g, bv, .none) { $0 / $1 }
             grads.accumulate(full.reduced(to: ka), into: ai)
         }
         if grads.needs(bi) {

@@ -17,12 +17,10 @@ public struct Linear {
     /// The layer's parameters, for an optimiser.
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    /// x Wᵀ + b for the rows of `x` on `x`'s tape.
-    public func callAsFunction(_ x: Variable) -> Variable {
+    /// act(x Wᵀ + b) for the rows of `x` on `x`'s tape, as one fused op (`affine`).
+    public func callAsFunction(_ x: Variable, activation: Activation = .identity) -> Variable {
         precondition(x.cols == weight.value.cols,
                      "Linear \(weight.name): input \(x.shapeDescription) needs \(weight.value.cols) columns")
-        let y = matmul(x, x.tape.watch(weight), transposeB: true)
-        guard let bias else { return y }
-        return y + x.tape.watch(bias)
+        return affine(x, x.tape.watch(weight), bias: bias.map { x.tape.watch($0) }, activation: activation)
     }
 }

@@ -37,6 +37,38 @@ extension Tensor {
         return out
     }
 
+    /// Applies `f` to every entry, split across cores for large tensors.
+    /// Inlined so that `f` is specialised into the loop rather than called per entry.
+    @inline(__always)
+    func parallelMap(_ f: (Float) -> Float) -> Tensor {
+        let n = count
+        return scalars.withUnsafeBufferPointer { a in
+            Tensor(rows: rows, cols: cols) { o in
+                parallelFor(n, work: n) { range in
+                    for k in range { o[k] = f(a[k]) }
+                }
+            }
+        }
+    }
+
+    /// Combines `self` with a same-shaped tensor entry by entry, split across
+    /// cores for large tensors; inlined so that `f` is specialised.
+    @inline(__always)
+    func parallelZip(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        precondition(rows == other.rows && cols == other.cols,
+                     "zip: shapes differ, \(shapeDescription) and \(other.shapeDescription)")
+        let n = count
+        return scalars.withUnsafeBufferPointer { a in
+            other.scalars.withUnsafeBufferPointer { b in
+                Tensor(rows: rows, cols: cols) { o in
+                    parallelFor(n, work: n) { range in
+                        for k in range { o[k] = f(a[k], b[k]) }
+                    }
+                }
+            }
+        }
+    }
+
     /// Combines two tensors of the same shape entry by entry.
     @inlinable
     public static func zip(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
@@ -89,33 +121,36 @@ enum Broadcast {
 
 extension Tensor {
     /// `a ∘ b` where `b` is broadcast to `a`'s shape along rows, columns or both.
+    /// Inlined so that `f` is specialised into the loops; large tensors are
+    /// split across cores by rows.
+    @inline(__always)
     static func broadcasting(_ a: Tensor, _ b: Tensor, _ kind: Broadcast,
                              _ f: (Float, Float) -> Float) -> Tensor {
-        var out = Tensor(rows: a.rows, cols: a.cols)
         let (m, n) = (a.rows, a.cols)
-        a.scalars.withUnsafeBufferPointer { pa in
+        return a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
-                out.scalars.withUnsafeMutableBufferPointer { o in
-                    switch kind {
-                    case .none:
-                        for k in 0..<(m * n) { o[k] = f(pa[k], pb[k]) }
-                    case .scalar:
-                        let s = pb[0]
-                        for k in 0..<(m * n) { o[k] = f(pa[k], s) }
-                    case .row:
-                        for i in 0..<m {
-                            for j in 0..<n { o[i * n + j] = f(pa[i * n + j], pb[j]) }
-                        }
-                    case .column:
-                        for i in 0..<m {
-                            let s = pb[i]
-                            for j in 0..<n { o[i * n + j] = f(pa[i * n + j], s) }
+                Tensor(rows: m, cols: n) { o in
+                    parallelFor(m, work: m * n) { rows in
+                        switch kind {
+                        case .none:
+                            for k in (rows.lowerBound * n)..<(rows.upperBound * n) { o[k] = f(pa[k], pb[k]) }
+                        case .scalar:
+                            let s = pb[0]
+                            for k in (rows.lowerBound * n)..<(rows.upperBound * n) { o[k] = f(pa[k], s) }
+                        case .row:
+                            for i in rows {
+                                for j in 0..<n { o[i * n + j] = f(pa[i * n + j], pb[j]) }
+                            }
+                        case .column:
+                            for i in rows {
+                                let s = pb[i]
+                                for j in 0..<n { o[i * n + j] = f(pa[i * n + j], s) }
+                            }
                         }
                     }
                 }
             }
         }
-        return out
     }
 
     /// Sums `self` down to the shape of a broadcast operand (the pullback of broadcasting).
