@@ -19,7 +19,9 @@ import RecommenderCore
 /// The co-occurrence graph is built here from the training split (top `k`
 /// users by shared items, ties to the lower id); a user with fewer than k
 /// neighbours is padded by resampling its own, anew each epoch with
-/// `resample_neighbours`.
+/// `resample_neighbours`. Evaluation always uses the sample drawn at
+/// initialisation, so that scores depend on the parameters alone: the trainer
+/// restores the best epoch's parameters, not the graph sampled for that epoch.
 ///
 /// `compat: "mmrec"` is MMRec's port: the BPR term in log2, the regulariser
 /// λ (Σ_m mean(P_m[batch]²) + mean(α²) + mean(β²)) with β ∈ R^{I×M} the
@@ -49,8 +51,10 @@ public final class DualGNNModel: Recommender {
     let options: DualGNNOptions
     /// The users' co-occurrence counts and top-k neighbours, from the training split.
     public let cooccurrence: UserCooccurrence
-    /// The current sample of the user graph; nil when no two users share an item.
+    /// The user graph the loss uses: this epoch's sample; nil when no two users share an item.
     public private(set) var userGraph: UserGraph?
+    /// The user graph the scorer uses: the sample drawn at initialisation.
+    public let evaluationUserGraph: UserGraph?
     /// One single-modal branch per modality used, in the order visual, acoustic, textual.
     public let branches: [SingleModalConvolution]
     /// α (U × M), present with `construction: "weighted_sum"`.
@@ -83,10 +87,11 @@ public final class DualGNNModel: Recommender {
             ? Parameter(Self.softmaxOfNormalSamples(rows: dataset.itemCount, cols: m, rng: &rng), name: "beta")
             : nil
         cooccurrence = UserCooccurrence(graph: graph, k: options.k)
-        // A first sample, so that a scorer made before any epoch has a user graph.
+        // A first sample: the evaluation graph, and the training graph until the first epoch.
         var graphRNG = RandomGenerator(seed: seed, stream: 2)
-        userGraph = try cooccurrence.sample(weighting: options.userAggregation, polyaUrnPadding: options.mmrec,
-                                            rng: &graphRNG)
+        evaluationUserGraph = try cooccurrence.sample(weighting: options.userAggregation,
+                                                      polyaUrnPadding: options.mmrec, rng: &graphRNG)
+        userGraph = evaluationUserGraph
     }
 
     /// The reference's initialisation of α and β: Xavier-normal samples
@@ -108,8 +113,14 @@ public final class DualGNNModel: Recommender {
                                             rng: &rng)
     }
 
-    /// The whole graph's representations for the current parameters, recorded on `tape`.
+    /// The whole graph's representations for the current parameters and this
+    /// epoch's user graph, recorded on `tape`: what the loss sees.
     public func representations(on tape: Tape) -> DualGNNRepresentations {
+        representations(on: tape, userGraph: userGraph)
+    }
+
+    /// The whole graph's representations over a given sample of the user graph.
+    public func representations(on tape: Tape, userGraph: UserGraph?) -> DualGNNRepresentations {
         let modal = branches.map { $0.representations(graph: graph, norm: norm, on: tape) }
         let constructed = options.construction.construct(modal.map(\.users),
                                                          alpha: modalityWeights.map { tape.watch($0) },
@@ -149,7 +160,7 @@ public final class DualGNNModel: Recommender {
     }
 
     public func makeScorer() throws -> Scorer {
-        let r = representations(on: Tape.noGrad())
+        let r = representations(on: Tape.noGrad(), userGraph: evaluationUserGraph)
         return DotProductScorer(users: r.users.value, items: r.items.value)
     }
 }

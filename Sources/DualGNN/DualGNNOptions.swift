@@ -1,19 +1,6 @@
 import GraphKit
 import RecommenderCore
 
-/// How DualGNN builds a user's multi-modal vector ũ_u from its single-modal
-/// representations r_u^m (MODELS.md, DualGNN step 3).
-public enum UserConstruction: String, Sendable, CaseIterable {
-    /// ũ_u = Σ_m α_{u,m} r_u^m with α trainable per user.
-    case weightedSum = "weighted_sum"
-    /// ũ_u = (1/M) Σ_m r_u^m.
-    case mean
-    /// ũ_u = max_m r_u^m, element-wise.
-    case max
-    /// ũ_u = W [r_u^{m1} ‖ r_u^{m2} ‖ …] + b, a linear map from M·d to d.
-    case catMLP = "cat_mlp"
-}
-
 /// DualGNN's resolved settings, checked against `compat`.
 struct DualGNNOptions {
     let embeddingSize: Int

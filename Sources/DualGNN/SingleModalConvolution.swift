@@ -19,7 +19,7 @@ public struct SingleModalConvolution {
     init(modality: Modality, features: Tensor, userCount: Int, embeddingSize d: Int, rng: inout RandomGenerator) {
         self.modality = modality
         self.features = features
-        let name = "\(modality.rawValue)"
+        let name = modality.rawValue
         preference = Parameter(Initializer.xavierUniform(rows: userCount, cols: d, rng: &rng), name: name + ".preference")
         hidden = Linear(inputSize: features.cols, outputSize: 4 * d, rng: &rng, name: name + ".W1")
         output = Linear(inputSize: 4 * d, outputSize: d, rng: &rng, name: name + ".W2")

@@ -220,16 +220,34 @@ import TestSupport
             return graphs
         }
         let model = try makeModel(DualGNNModel.self, data, given)
-        // A scorer made before any epoch already uses a user graph.
+        let batch = try tinyBatch(data)
+        func loss() -> Float {
+            var rng = RandomGenerator(seed: 1)
+            return model.loss(batch, on: Tape.noGrad(), rng: &rng).value.scalar
+        }
+        // A scorer made before any epoch already uses a user graph: the evaluation sample.
+        let evaluation = try #require(model.evaluationUserGraph)
         let before = try model.makeScorer().scores(users: [0, 1, 2])
+        let lossBefore = loss()
         let a = try epochs(model)
         let b = try epochs(try makeModel(DualGNNModel.self, data, given))
         #expect(a.map(\.adjacency.source) == b.map(\.adjacency.source))
         #expect(a.map(\.weights) == b.map(\.weights))
         #expect(a[0].adjacency.source != a[1].adjacency.source && a[1].adjacency.source != a[2].adjacency.source)
-        // The new padding reaches the scores.
-        let after = try model.makeScorer().scores(users: [0, 1, 2])
-        #expect(before.scalars != after.scalars)
+        // The new padding reaches the loss; the scorer keeps the evaluation sample, so
+        // that scores depend on the parameters alone (the trainer restores only those).
+        #expect(loss() != lossBefore)
+        #expect(try model.makeScorer().scores(users: [0, 1, 2]).scalars == before.scalars)
+        #expect(model.evaluationUserGraph!.adjacency.source == evaluation.adjacency.source)
+        #expect(a[0].adjacency.source == evaluation.adjacency.source)
+        // The scorer is u*·i* over the evaluation sample.
+        let r = model.representations(on: Tape.noGrad(), userGraph: evaluation)
+        for (row, u) in [0, 1, 2].enumerated() {
+            for i in [0, 5] {
+                let y = (0..<3).map { Double(r.users.value[u, $0]) * Double(r.items.value[i, $0]) }.reduce(0, +)
+                #expect(abs(Double(before[row, i]) - y) < 1e-5)
+            }
+        }
         // resample_neighbours false: sampled once at initialisation, kept.
         let fixed = try epochs(try makeModel(DualGNNModel.self, data, given.merging(["resample_neighbours": .bool(false)]) { a, _ in a }))
         #expect(fixed[0].adjacency.source == fixed[2].adjacency.source && fixed[0].adjacency.source == a[0].adjacency.source)
