@@ -1,3 +1,4 @@
+import DualGNN
 import LightGCN
 import MMGCN
 import RecommenderCore
@@ -13,6 +14,7 @@ public struct ModelRegistry: Sendable {
         LightGCNModel.self,
         VBPRModel.self,
         MMGCNModel.self,
+        DualGNNModel.self,
     ])
 
     /// The registered model types, in order.
