@@ -35,7 +35,7 @@ public struct SingleModalConvolution {
     {
         // Step 1: x_i^m = W2 LeakyReLU(W1 f_i^m + b1) + b2. Row normalisation is
         // per row, so the user and item blocks of x are normalised apart.
-        let projected = output(leakyReLU(hidden(tape.constant(features)), negativeSlope: 0.01))
+        let projected = output(hidden(tape.constant(features), activation: .leakyReLU(negativeSlope: 0.01)))
         let xUsers = l2NormalizeRows(tape.watch(preference))
         let xItems = l2NormalizeRows(projected)
         // Step 2: h1 = Â x, h2 = Â h1, one sparse product per direction.

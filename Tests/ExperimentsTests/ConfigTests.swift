@@ -29,6 +29,23 @@ func errorMessage(_ body: () throws -> Void) -> String {
 }
 
 @Suite struct ConfigTests {
+    @Test func aListOfModalitiesIsOneValueAndAListOfListsIsAGrid() throws {
+        let one = try parse(toyConfig(models: #"[{"model": "MMGCN", "parameters": {"modalities": ["visual", "acoustic"]}}]"#))
+        #expect(one.models[0].gridPoints().map { $0.parameters["modalities"] } == [.list(["visual", "acoustic"])])
+        let grid = try parse(toyConfig(models: #"[{"model": "MMGCN", "parameters": {"modalities": [["visual"], ["acoustic"]]}}]"#))
+        #expect(grid.models[0].gridPoints().map { $0.parameters["modalities"] } == [.list(["visual"]), .list(["acoustic"])])
+        // An unknown name, a repeat, or an empty list is refused with the key.
+        for bad in [#"["visual", "smell"]"#, #"["visual", "visual"]"#, #"[[]]"#, "3"] {
+            let message = errorMessage {
+                _ = try parse(toyConfig(models: #"[{"model": "MMGCN", "parameters": {"modalities": \#(bad)}}]"#))
+            }
+            #expect(message.contains("modalities"), "\(bad): \(message)")
+        }
+        // On the command line, names separated by commas.
+        let h = try Hyperparameters(["modalities": .string("acoustic,visual")], specs: [.modalities], model: "M")
+        #expect(h.list("modalities") == ["acoustic", "visual"])
+    }
+
     @Test func decodesAConfig() throws {
         let config = try parse(toyConfig(models: #"[{"model": "lightgcn", "label": "LGN", "parameters": {"n_layers": 1}}]"#))
         #expect(config.name == "toy" && config.seeds == [1, 2] && config.training.epochs == 2)
