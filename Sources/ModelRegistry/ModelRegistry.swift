@@ -1,3 +1,4 @@
+import GRCN
 import LightGCN
 import RecommenderCore
 import VBPR
@@ -11,6 +12,7 @@ public struct ModelRegistry: Sendable {
     public static let standard = ModelRegistry(models: [
         LightGCNModel.self,
         VBPRModel.self,
+        GRCNModel.self,
     ])
 
     /// The registered model types, in order.
