@@ -1,2 +1,161 @@
 import GraphKit
 import RecommenderCore
+
+/// GRCN (Wei et al., MM'20), as specified in MODELS.md Part 2.
+///
+/// Per modality, a prototypical network routes item content to user
+/// prototypes (eqs. 1-4) and scores every edge in both directions (eq. 5). The
+/// scores are fused into one weight per edge and direction (eqs. 6-7), which
+/// weigh a LightGCN-style convolution of the ID embeddings (eqs. 8-9). Users
+/// and items are the ID embedding concatenated with the modality vectors
+/// (eq. 10), y = e*_u · e*_i (eq. 11), trained with BPR and L2 (eq. 13).
+public final class GRCNModel: Recommender {
+    public static let name = "GRCN"
+
+    public static let hyperparameters: [HyperparameterSpec] = [
+        .integer("embedding_size", default: 64, in: 1...4096, "size d of the ID embeddings E"),
+        .integer("latent_dim", default: 64, in: 1...4096, "size d_C of the preferences P_m and distilled features ī_m"),
+        .integer("num_routing", default: 3, in: 0...16, "routing iterations T of the prototypical network (eqs. 2-4)"),
+        .integer("n_layers", default: 2, in: 0...8, "graph convolution layers L on the ID embeddings (eqs. 8-9)"),
+        .choice("weight_mode", default: "confid", WeightMode.allCases.map(\.rawValue),
+                "fusion of the modalities' edge scores: max with the receiving node's base vector ρ (eq. 7), max, or mean"),
+        .choice("pruning", default: "soft", Pruning.allCases.map(\.rawValue),
+                "\"soft\": the fused weights as they are (the paper's GRCN); \"hard\": ReLU on them (GRCN_hard)"),
+        .choice("fusion_mode", default: "concat", FusionMode.allCases.map(\.rawValue),
+                "prediction vectors: e ‖ modality vectors (eq. 10), their mean, or e alone"),
+        .boolean("has_norm", default: true,
+                 "L2-normalise E, P_m, ī_m and each routed prototype (the reference code's has_norm)"),
+        .real("reg_weight", default: 1e-4, in: 0...1e3,
+              "λ of the L2 term: batch mean of ‖E_u‖² + ‖E_i‖² + ‖E_j‖², plus the modalities' mean of the batch mean of ‖P_m[u]‖²"),
+        .modalities,
+        .choice("compat", default: "paper", ["paper", "mmrec"],
+                "\"mmrec\": MMRec's port: prototypes fixed at P_m, the sending node's ρ, hard pruning"),
+    ]
+
+    let graph: BipartiteGraph
+    let configuration: GRCNConfiguration
+    /// E ∈ R^{(U+I)×d}: users' rows first, then items'.
+    public let idEmbedding: Parameter
+    /// ρ ∈ R^{(U+I)×M}, the base vectors of eq. 6; a parameter only with weight_mode "confid".
+    public let baseVectors: Parameter?
+    /// One prototypical network per selected modality, in the order visual, acoustic, textual.
+    public let networks: [PrototypicalNetwork]
+
+    public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
+        let features = try dataset.features(selectedBy: h, model: Self.name)
+        configuration = try GRCNConfiguration(h, modalities: features.map(\.modality), model: Self.name)
+        graph = dataset.graph
+        let nodes = dataset.userCount + dataset.itemCount
+        var rng = RandomGenerator(seed: seed, stream: 0)
+        // Xavier uniform (MODELS.md's default); the reference's Xavier normal has the same variance.
+        idEmbedding = Parameter(Initializer.xavierUniform(rows: nodes, cols: configuration.embeddingSize, rng: &rng),
+                                name: "id_embedding")
+        var networks: [PrototypicalNetwork] = []
+        for (modality, matrix) in features {
+            networks.append(PrototypicalNetwork(modality: modality, features: matrix, userCount: dataset.userCount,
+                                                latentDim: configuration.latentDim, rng: &rng))
+        }
+        self.networks = networks
+        baseVectors = configuration.weightMode == .confid
+            ? Parameter(Initializer.xavierUniform(rows: nodes, cols: features.count, rng: &rng), name: "base_vectors")
+            : nil
+    }
+
+    public var parameters: [Parameter] {
+        [idEmbedding] + networks.flatMap(\.parameters) + (baseVectors.map { [$0] } ?? [])
+    }
+
+    /// The whole graph's representations, computed once per batch.
+    struct Forward {
+        /// e*_u, one row per user.
+        let users: Variable
+        /// e*_i, one row per item.
+        let items: Variable
+        /// E on the tape, for the regulariser.
+        let idEmbedding: Variable
+        /// P_m on the tape, per modality, for the regulariser.
+        let preferences: [Variable]
+        /// Each modality's prototypes, distilled features and affinities.
+        let modalities: [PrototypicalNetwork.Output]
+        /// The fused, pruned edge weights s_{u←i} and s_{i←u} (E × 1 each).
+        let intoUsers: Variable
+        let intoItems: Variable
+    }
+
+    /// Eqs. 1-10 on `tape`.
+    func forward(on tape: Tape) -> Forward {
+        let c = configuration
+        let (userCount, itemCount) = (graph.userCount, graph.itemCount)
+        let outputs = networks.map {
+            $0(graph: graph, on: tape, iterations: c.routingIterations, hasNorm: c.hasNorm, routeToItems: c.mmrec)
+        }
+        // Eqs. 6-7, one weight per edge and direction.
+        var baseIntoUsers: Variable?
+        var baseIntoItems: Variable?
+        if let baseVectors {
+            let rho = tape.watch(baseVectors)
+            let (rhoUsers, rhoItems) = (sliceRows(rho, 0..<userCount), sliceRows(rho, userCount..<(userCount + itemCount)))
+            if c.mmrec {
+                // MMRec's port weighs each edge with the sending node's confidence.
+                baseIntoUsers = gatherSources(rhoItems, over: graph.itemsToUsers)
+                baseIntoItems = gatherSources(rhoUsers, over: graph.usersToItems)
+            } else {
+                // Eq. 7: the receiving node's base vector, ρ_u for the edge into u.
+                baseIntoUsers = gatherTargets(rhoUsers, over: graph.itemsToUsers)
+                baseIntoItems = gatherTargets(rhoItems, over: graph.usersToItems)
+            }
+        }
+        let intoUsers = fusedEdgeWeights(outputs.map(\.intoUsers), base: baseIntoUsers, mode: c.weightMode,
+                                         pruning: c.pruning)
+        let intoItems = fusedEdgeWeights(outputs.map(\.intoItems), base: baseIntoItems, mode: c.weightMode,
+                                         pruning: c.pruning)
+        // Eqs. 8-9 from e⁰ = E, L2-normalised with has_norm.
+        let e = tape.watch(idEmbedding)
+        let e0 = c.hasNorm ? l2NormalizeRows(e) : e
+        let (eUsers, eItems) = refinedConvolution(
+            users: sliceRows(e0, 0..<userCount), items: sliceRows(e0, userCount..<(userCount + itemCount)),
+            graph: graph, layers: c.layers, intoUsers: intoUsers, intoItems: intoItems)
+        // Eq. 10 and its variants.
+        let users: Variable
+        let items: Variable
+        switch c.fusionMode {
+        case .concat:
+            users = concatColumns([eUsers] + outputs.map(\.users))
+            items = concatColumns([eItems] + outputs.map(\.items))
+        case .id:
+            (users, items) = (eUsers, eItems)
+        case .mean:
+            let share = 1 / Float(outputs.count + 1)
+            users = scale(outputs.map(\.users).reduce(eUsers, +), by: share)
+            items = scale(outputs.map(\.items).reduce(eItems, +), by: share)
+        }
+        return Forward(users: users, items: items, idEmbedding: e,
+                       preferences: networks.map { tape.watch($0.preference) }, modalities: outputs,
+                       intoUsers: intoUsers, intoItems: intoItems)
+    }
+
+    public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let f = forward(on: tape)
+        let b = batch.count
+        let u = gatherRows(f.users, batch.users)
+        // Eq. 11 for the positives and the negatives.
+        let pos = rowDot(u, gatherRows(f.items, batch.positives))
+        let neg = rowDot(u, gatherRows(f.items, batch.negatives))
+        // Eq. 13's λ‖θ‖ as MODELS.md item 8: batch means of squared norms of the raw rows.
+        let offset = Int32(graph.userCount)
+        let idRows = [gatherRows(f.idEmbedding, batch.users),
+                      gatherRows(f.idEmbedding, batch.positives.map { $0 + offset }),
+                      gatherRows(f.idEmbedding, batch.negatives.map { $0 + offset })]
+        let idTerm = idRows.dropFirst().reduce(squaredNorm(idRows[0])) { $0 + squaredNorm($1) }
+        let preferenceNorms = f.preferences.map { squaredNorm(gatherRows($0, batch.users)) }
+        let preferenceTerm = preferenceNorms.dropFirst().reduce(preferenceNorms[0], +)
+        let reg = scale(idTerm, by: configuration.regWeight / Float(b))
+            + scale(preferenceTerm, by: configuration.regWeight / Float(b * preferenceNorms.count))
+        return bprLoss(positive: pos, negative: neg) + reg
+    }
+
+    public func makeScorer() throws -> Scorer {
+        let f = forward(on: Tape.noGrad())
+        return DotProductScorer(users: f.users.value, items: f.items.value)
+    }
+}

@@ -1,4 +1,5 @@
 import DualGNN
+import GRCN
 import LightGCN
 import MMGCN
 import RecommenderCore
@@ -14,6 +15,7 @@ public struct ModelRegistry: Sendable {
         LightGCNModel.self,
         VBPRModel.self,
         MMGCNModel.self,
+        GRCNModel.self,
         DualGNNModel.self,
     ])
 
