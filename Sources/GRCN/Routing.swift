@@ -47,7 +47,7 @@ public struct PrototypicalNetwork {
                         routeToItems: Bool) -> Output {
         let normalize: (Variable) -> Variable = { hasNorm ? l2NormalizeRows($0) : $0 }
         // Eq. 1: ī_m = LeakyReLU(W_m f_i^m + b_m), L2-normalised with has_norm.
-        let items = normalize(leakyReLU(projection(tape.constant(features))))
+        let items = normalize(projection(tape.constant(features), activation: .leakyReLU(negativeSlope: 0.01)))
         var users = normalize(tape.watch(preference))
         if !routeToItems {
             for _ in 0..<iterations {
