@@ -28,8 +28,8 @@ extension UserConstruction {
         case .mean:
             return scale(r.dropFirst().reduce(r[0], +), by: 1 / Float(r.count))
         case .max:
-            // max(a, b) = b + relu(a − b), folded over the modalities (no element-wise max op).
-            return r.dropFirst().reduce(r[0]) { a, b in b + relu(a - b) }
+            // The element-wise max, folded over the modalities.
+            return r.dropFirst().reduce(r[0], maximum)
         case .catMLP:
             return mlp!(r.count == 1 ? r[0] : concatColumns(r))
         }

@@ -1,12 +1,5 @@
 import GraphKit
 
-/// The element-wise maximum of two same-shape nodes, through the identity
-/// max(a, b) = b + relu(a − b). GraphKit has no binary max; at a tie the
-/// gradient goes to `b`.
-func elementwiseMax(_ a: Variable, _ b: Variable) -> Variable {
-    b + relu(a - b)
-}
-
 /// The fused weight of every edge in one direction (GRCN eqs. 6-7), E × 1.
 ///
 /// - `scores`: s̄^m for each modality m (E × 1 each), in the order of the
@@ -21,9 +14,9 @@ func fusedEdgeWeights(_ scores: [Variable], base: Variable?, mode: WeightMode, p
         // Eq. 7: s = max_m ρ^m s̄^m.
         guard let base else { preconditionFailure("fusedEdgeWeights: weight_mode confid needs base vectors") }
         let weighted = scores.enumerated().map { m, s in sliceColumns(base, m..<(m + 1)) * s }
-        fused = weighted.dropFirst().reduce(weighted[0], elementwiseMax)
+        fused = weighted.dropFirst().reduce(weighted[0], maximum)
     case .max:
-        fused = scores.dropFirst().reduce(scores[0], elementwiseMax)
+        fused = scores.dropFirst().reduce(scores[0], maximum)
     case .mean:
         fused = scale(scores.dropFirst().reduce(scores[0], +), by: 1 / Float(scores.count))
     }

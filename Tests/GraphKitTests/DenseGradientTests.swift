@@ -95,6 +95,16 @@ import Testing
         }
     }
 
+    @Test func elementwiseMaximum() {
+        // Entries of a and b at least 0.1 apart (±[0.1, 1] against 0), so no step crosses a tie.
+        let a = randomTensor(4, 3, seed: 33)
+        let b = Tensor(rows: 4, cols: 3)
+        expectGradient([a, b], "maximum") { _, v in maximum(v[0], v[1]) }
+        let tape = Tape.noGrad()
+        let out = maximum(tape.constant(a), tape.constant(b)).value
+        for k in 0..<a.count { #expect(out.scalars[k] == max(a.scalars[k], 0)) }
+    }
+
     @Test func linearLayer() {
         var rng = RandomGenerator(seed: 19)
         let layer = Linear(inputSize: 4, outputSize: 3, rng: &rng)

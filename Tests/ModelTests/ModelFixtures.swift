@@ -1,4 +1,5 @@
 import GraphKit
+import Testing
 import RecommenderCore
 import TestSupport
 
@@ -21,6 +22,18 @@ func quickTrain(_ model: Recommender, on data: Dataset, options: TrainingOptions
     let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol())
     return Trainer(dataset: data, options: options, evaluator: evaluator)
         .train(model, seed: seed, progress: ProgressReporter(label: "test", mode: .quiet))
+}
+
+/// Expects a finished run whose loss fell every epoch and ended below
+/// `fraction` of the first epoch's.
+func expectLossFellEveryEpoch(_ result: TrainingResult, below fraction: Double = 0.75,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(result.status == .finished, sourceLocation: sourceLocation)
+    let losses = result.epochs.map(\.loss)
+    for k in 1..<losses.count {
+        #expect(losses[k] < losses[k - 1], "epoch \(k + 1): \(losses)", sourceLocation: sourceLocation)
+    }
+    #expect(losses.last! < fraction * losses.first!, "\(losses)", sourceLocation: sourceLocation)
 }
 
 /// The most-popular baseline's validation Recall@20 on `data`.

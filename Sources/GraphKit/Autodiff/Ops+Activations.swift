@@ -40,6 +40,12 @@ public func relu(_ x: Variable) -> Variable {
     piecewiseLinear(x, slope: 0)
 }
 
+/// The element-wise maximum of two same-shaped nodes, as b + relu(a − b).
+/// The gradient goes to the larger entry; at a tie, to `b`.
+public func maximum(_ a: Variable, _ b: Variable) -> Variable {
+    b + relu(a - b)
+}
+
 /// x for x > 0, `negativeSlope * x` otherwise (slope 0.01 by default).
 public func leakyReLU(_ x: Variable, negativeSlope: Float = 0.01) -> Variable {
     piecewiseLinear(x, slope: negativeSlope)
