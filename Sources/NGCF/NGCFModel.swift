@@ -70,6 +70,13 @@ public final class NGCFModel: Recommender {
     /// dropout layer by layer), nil for scoring (no dropout at all).
     func finalEmbeddings(users u0: Variable, items i0: Variable,
                          rng: inout RandomGenerator?) -> (users: Variable, items: Variable) {
+        let (allU, allI) = layerOutputs(users: u0, items: i0, rng: &rng)
+        return (concatColumns(allU), concatColumns(allI))
+    }
+
+    /// E⁰, E¹, …, E^L for users and items, before the concatenation of eq. 9.
+    func layerOutputs(users u0: Variable, items i0: Variable,
+                      rng: inout RandomGenerator?) -> (users: [Variable], items: [Variable]) {
         // L_norm, with node dropout in training.
         let weights: [Float]
         if rng != nil, nodeDropout > 0 {
@@ -91,17 +98,22 @@ public final class NGCFModel: Recommender {
             allU.append(u)
             allI.append(i)
         }
-        return (concatColumns(allU), concatColumns(allI))
+        return (allU, allI)
     }
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let (u0, i0) = inputs(on: tape)
         var batchRNG: RandomGenerator? = rng
-        let (users, items) = finalEmbeddings(users: u0, items: i0, rng: &batchRNG)
+        let (users, items) = layerOutputs(users: u0, items: i0, rng: &batchRNG)
         rng = batchRNG!
-        let u = gatherRows(users, batch.users)
-        let pos = rowDot(u, gatherRows(items, batch.positives))
-        let neg = rowDot(u, gatherRows(items, batch.negatives))
+        // e_u ‖-concatenated for the batch's rows only: gathering before eq. 9's
+        // concatenation spares copying every node's (L+1)d columns each batch.
+        func final(_ layers: [Variable], _ rows: [Int32]) -> Variable {
+            concatColumns(layers.map { gatherRows($0, rows) })
+        }
+        let u = final(users, batch.users)
+        let pos = rowDot(u, final(items, batch.positives))
+        let neg = rowDot(u, final(items, batch.negatives))
         // λ L2 on the batch's layer-0 rows (the item rows with their feature term when `features` is on).
         let ego = [gatherRows(u0, batch.users), gatherRows(i0, batch.positives), gatherRows(i0, batch.negatives)]
         return bprLoss(positive: pos, negative: neg) + l2Regularization(ego, weight: regWeight, batchSize: batch.count)
