@@ -2,6 +2,7 @@ import DualGNN
 import GRCN
 import LightGCN
 import MMGCN
+import NGCF
 import RecommenderCore
 import VBPR
 
@@ -17,6 +18,7 @@ public struct ModelRegistry: Sendable {
         MMGCNModel.self,
         GRCNModel.self,
         DualGNNModel.self,
+        NGCFModel.self,
     ])
 
     /// The registered model types, in order.
