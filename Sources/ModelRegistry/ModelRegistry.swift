@@ -1,4 +1,5 @@
 import DualGNN
+import GAT
 import GRCN
 import LightGCN
 import MMGCN
@@ -17,6 +18,7 @@ public struct ModelRegistry: Sendable {
         MMGCNModel.self,
         GRCNModel.self,
         DualGNNModel.self,
+        GATModel.self,
     ])
 
     /// The registered model types, in order.
