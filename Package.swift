@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "GRCN", targets: ["GRCN"]),
         .library(name: "DualGNN", targets: ["DualGNN"]),
         .library(name: "NGCF", targets: ["NGCF"]),
+        .library(name: "GAT", targets: ["GAT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,8 +41,9 @@ let package = Package(
         .target(name: "GRCN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "DualGNN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "NGCF", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "GAT", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "ModelRegistry",
                 "TestSupport",
             ]
         ),

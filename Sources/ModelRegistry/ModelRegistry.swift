@@ -1,8 +1,9 @@
 import DualGNN
+import NGCF
+import GAT
 import GRCN
 import LightGCN
 import MMGCN
-import NGCF
 import RecommenderCore
 import VBPR
 
@@ -19,6 +20,7 @@ public struct ModelRegistry: Sendable {
         GRCNModel.self,
         DualGNNModel.self,
         NGCFModel.self,
+        GATModel.self,
     ])
 
     /// The registered model types, in order.
