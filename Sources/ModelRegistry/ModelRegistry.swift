@@ -1,5 +1,6 @@
 import DualGNN
 import GRCN
+import GraphSAGE
 import LightGCN
 import MMGCN
 import RecommenderCore
@@ -17,6 +18,7 @@ public struct ModelRegistry: Sendable {
         MMGCNModel.self,
         GRCNModel.self,
         DualGNNModel.self,
+        GraphSAGEModel.self,
     ])
 
     /// The registered model types, in order.
