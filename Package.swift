@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DualGNN", targets: ["DualGNN"]),
         .library(name: "NGCF", targets: ["NGCF"]),
         .library(name: "GAT", targets: ["GAT"]),
+        .library(name: "GraphSAGE", targets: ["GraphSAGE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,8 +43,9 @@ let package = Package(
         .target(name: "DualGNN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "NGCF", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "GAT", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "GraphSAGE", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -72,7 +74,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "ModelRegistry",
                 "TestSupport",
             ]
         ),

@@ -1,6 +1,7 @@
 import DualGNN
 import NGCF
 import GAT
+import GraphSAGE
 import GRCN
 import LightGCN
 import MMGCN
@@ -21,6 +22,7 @@ public struct ModelRegistry: Sendable {
         DualGNNModel.self,
         NGCFModel.self,
         GATModel.self,
+        GraphSAGEModel.self,
     ])
 
     /// The registered model types, in order.

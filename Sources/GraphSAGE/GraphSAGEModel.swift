@@ -1,0 +1,85 @@
+import GraphKit
+import RecommenderCore
+
+/// GraphSAGE (Hamilton et al., NeurIPS'17) for recommendation, as specified in
+/// MODELS.md Part 2: full-neighbourhood GraphSAGE layers on the bipartite
+/// training graph, from the ID embeddings E⁰ (plus W_f f_i + b_f on items with
+/// `features: true`), final e = h^L, y_ui = e_u · e_i, and loss
+/// BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
+///
+/// No neighbour sampling: every layer aggregates the whole neighbourhood, so the
+/// optional `fanout` of MODELS.md is not offered.
+public final class GraphSAGEModel: Recommender {
+    public static let name = "GraphSAGE"
+
+    public static let hyperparameters: [HyperparameterSpec] = [
+        .integer("embedding_size", default: 64, in: 1...4096, "size d of the ID embeddings and of every layer's output"),
+        .integer("n_layers", default: 2, in: 1...8, "GraphSAGE layers L"),
+        .choice("aggregator", default: "mean", Aggregator.allCases.map(\.rawValue),
+                "AGG: \"mean\" of the neighbours' rows, or \"pool\", max_n ReLU(W_pool h_n + b)"),
+        .real("reg_weight", default: 1e-4, in: 0...1e3, "λ of the L2 term on the batch's layer-0 embeddings"),
+        .itemFeatures,
+    ]
+
+    let graph: BipartiteGraph
+    let regWeight: Float
+    /// The aggregator every layer uses.
+    public let aggregator: Aggregator
+    /// E⁰ for users (U × d) and items (I × d), Xavier-uniform.
+    public let userEmbedding: Parameter
+    public let itemEmbedding: Parameter
+    /// e⁰_i + W_f f_i + b_f with `features: true`, nil otherwise.
+    let itemFeatures: ItemFeatureInput?
+    let layers: [SAGELayer]
+
+    public init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
+        let d = hyperparameters.int("embedding_size")
+        let depth = hyperparameters.int("n_layers")
+        graph = dataset.graph
+        regWeight = hyperparameters.float("reg_weight")
+        aggregator = Aggregator(rawValue: hyperparameters.string("aggregator"))!
+        var rng = RandomGenerator(seed: seed, stream: 0)
+        userEmbedding = Parameter(Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &rng),
+                                  name: "user_embedding")
+        itemEmbedding = Parameter(Initializer.xavierUniform(rows: dataset.itemCount, cols: d, rng: &rng),
+                                  name: "item_embedding")
+        var layers: [SAGELayer] = []
+        for l in 0..<depth {
+            layers.append(SAGELayer(size: d, index: l, aggregator: aggregator, isLast: l == depth - 1, rng: &rng))
+        }
+        self.layers = layers
+        itemFeatures = try ItemFeatureInput(dataset: dataset, hyperparameters: hyperparameters, embeddingSize: d,
+                                            model: Self.name, rng: &rng)
+    }
+
+    public var parameters: [Parameter] {
+        [userEmbedding, itemEmbedding] + layers.flatMap(\.parameters) + (itemFeatures?.parameters ?? [])
+    }
+
+    /// The final embeddings h^L of users and items from the layer-0 inputs.
+    func forward(users: Variable, items: Variable,
+                 observe: SAGELayer.Observer? = nil) -> (users: Variable, items: Variable) {
+        // h⁰: the ID rows, and for items e⁰_i + W_f f_i + b_f with `features: true`.
+        var h = (users: users, items: itemFeatures.map { $0(items) } ?? items)
+        for layer in layers {
+            h = layer(users: h.users, items: h.items, graph: graph, observe: observe)
+        }
+        return h
+    }
+
+    public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
+        let (users, items) = forward(users: u0, items: i0)
+        let u = gatherRows(users, batch.users)
+        let pos = rowDot(u, gatherRows(items, batch.positives))
+        let neg = rowDot(u, gatherRows(items, batch.negatives))
+        let ego = [gatherRows(u0, batch.users), gatherRows(i0, batch.positives), gatherRows(i0, batch.negatives)]
+        return bprLoss(positive: pos, negative: neg) + l2Regularization(ego, weight: regWeight, batchSize: batch.count)
+    }
+
+    public func makeScorer() throws -> Scorer {
+        let tape = Tape.noGrad()
+        let (users, items) = forward(users: tape.watch(userEmbedding), items: tape.watch(itemEmbedding))
+        return DotProductScorer(users: users.value, items: items.value)
+    }
+}
