@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MMGCN", targets: ["MMGCN"]),
         .library(name: "GRCN", targets: ["GRCN"]),
         .library(name: "DualGNN", targets: ["DualGNN"]),
+        .library(name: "DisenGCN", targets: ["DisenGCN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,8 +39,9 @@ let package = Package(
         .target(name: "MMGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "GRCN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "DualGNN", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "DisenGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "DisenGCN"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "DisenGCN", "ModelRegistry",
                 "TestSupport",
             ]
         ),

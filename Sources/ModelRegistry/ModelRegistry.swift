@@ -1,3 +1,4 @@
+import DisenGCN
 import DualGNN
 import GRCN
 import LightGCN
@@ -17,6 +18,7 @@ public struct ModelRegistry: Sendable {
         MMGCNModel.self,
         GRCNModel.self,
         DualGNNModel.self,
+        DisenGCNModel.self,
     ])
 
     /// The registered model types, in order.
