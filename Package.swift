@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "NGCF", targets: ["NGCF"]),
         .library(name: "GAT", targets: ["GAT"]),
         .library(name: "GraphSAGE", targets: ["GraphSAGE"]),
+        .library(name: "DisenGCN", targets: ["DisenGCN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,8 +45,9 @@ let package = Package(
         .target(name: "NGCF", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "GAT", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "GraphSAGE", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "DisenGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -74,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "ModelRegistry",
                 "TestSupport",
             ]
         ),

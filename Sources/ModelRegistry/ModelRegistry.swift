@@ -1,10 +1,11 @@
+import DisenGCN
 import DualGNN
-import NGCF
 import GAT
-import GraphSAGE
 import GRCN
+import GraphSAGE
 import LightGCN
 import MMGCN
+import NGCF
 import RecommenderCore
 import VBPR
 
@@ -23,6 +24,7 @@ public struct ModelRegistry: Sendable {
         NGCFModel.self,
         GATModel.self,
         GraphSAGEModel.self,
+        DisenGCNModel.self,
     ])
 
     /// The registered model types, in order.
