@@ -110,10 +110,10 @@ import TestSupport
             let layer = DisentangledLayer(inputSize: 8, factors: 2, channelSize: 4, iterations: iterations,
                                           temperature: 0.5, rng: &rng, name: "routing")
             let check = gradientCheck([x]) { _, v in
-                let z = (0..<2).map { k in l2NormalizeRows(sliceColumns(v[0], k * 4 ..< (k + 1) * 4)) }
+                let z = l2NormalizeRows(v[0], blocks: 2)
                 var c = z
                 for _ in 0..<iterations { c = layer.routingStep(z: z, c: c, over: graph).c }
-                return concatColumns(c)
+                return c
             }
             #expect(check.relativeError < gradientTolerance, "T = \(iterations): relative error \(check.relativeError)")
         }
@@ -156,11 +156,11 @@ import TestSupport
         let tape = Tape.noGrad()
         let x = model.nodeInput(users: tape.watch(model.userEmbedding), items: tape.watch(model.itemEmbedding))
         let out = layer(x, over: model.nodeGraph)
-        let z = out.z.map(\.value)
+        let size = d / K
+        let z = (0..<K).map { k in out.z.value.columns(k * size ..< (k + 1) * size) }
         let c = out.output.value
         let p = try #require(out.routing).value
         let graph = model.nodeGraph
-        let size = d / K
         let (w, b) = (layer.projection.weight.value, layer.projection.bias!.value)
         // A user with two or more items and the most popular item (node U + 0).
         let user = (0..<data.userCount).first { data.graph.userDegrees[$0] >= 2 }!

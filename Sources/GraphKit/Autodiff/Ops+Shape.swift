@@ -152,9 +152,15 @@ public func rowDot(_ a: Variable, _ b: Variable) -> Variable {
 
 /// Each row divided by its Euclidean norm: y_k = x_k / max(‖x_k‖, ε), as
 /// PyTorch's `F.normalize` (ε = 1e-12).
-public func l2NormalizeRows(_ x: Variable, epsilon: Float = 1e-12) -> Variable {
+///
+/// With `blocks` K > 1, each row is K equal column blocks and each block is
+/// normalised on its own (DisenGCN's per-factor channels). Row-major, an
+/// m × d tensor in K blocks is the (m·K) × (d/K) tensor of its blocks.
+public func l2NormalizeRows(_ x: Variable, blocks: Int = 1, epsilon: Float = 1e-12) -> Variable {
     let xv = x.value
-    let (m, d) = (xv.rows, xv.cols)
+    precondition(blocks >= 1 && xv.cols % blocks == 0,
+                 "l2NormalizeRows: \(xv.cols) columns do not split into \(blocks) equal blocks")
+    let (m, d) = (xv.rows * blocks, xv.cols / blocks)
     var y = Tensor.zeros(like: xv)
     var norms = [Float](repeating: 0, count: m)
     xv.scalars.withUnsafeBufferPointer { px in

@@ -132,21 +132,21 @@ private func segmentSum(_ m: Variable, over adj: Adjacency, scale: [Float]?) -> 
 public func segmentMax(_ m: Variable, over adj: Adjacency) -> Variable {
     checkEdges("segmentMax", m, adj)
     let (out, argmax) = SparseKernels.segmentMax(adj, m.value)
-    let (rows, d) = (adj.edgeCount, m.cols)
     let mi = m.id
     return m.tape.record(out, inputs: [m]) { g, grads in
-        var dm = Tensor(rows: rows, cols: d)
-        g.scalars.withUnsafeBufferPointer { pg in
-            argmax.withUnsafeBufferPointer { pa in
-                dm.scalars.withUnsafeMutableBufferPointer { pd in
-                    // Each winning edge belongs to one target, so each write has one owner.
-                    for k in 0..<pa.count where pa[k] >= 0 {
-                        pd[Int(pa[k]) * d + k % d] += pg[k]
-                    }
-                }
-            }
-        }
-        grads.accumulate(dm, into: mi)
+        grads.accumulate(SparseKernels.segmentMaxBackward(adj, argmax: argmax, gradient: g), into: mi)
+    }
+}
+
+/// y_t = element-wise max over the sources s → t of x_s: `segmentMax` of
+/// `gatherSources(x)` without the per-edge rows. A target with no edges gets 0;
+/// the pullback routes each output entry's gradient to the winning source.
+public func gatherMax(_ x: Variable, over adj: Adjacency) -> Variable {
+    checkSources("gatherMax", x, adj)
+    let (out, argmax) = SparseKernels.gatherMax(adj, x.value)
+    let xi = x.id
+    return x.tape.record(out, inputs: [x]) { g, grads in
+        grads.accumulate(SparseKernels.gatherMaxBackward(adj, argmax: argmax, gradient: g), into: xi)
     }
 }
 

@@ -158,33 +158,88 @@ enum SparseKernels {
     /// (edgeCount × d); empty targets give 0. Also returns, per output entry,
     /// the canonical edge that won (−1 for an empty target).
     static func segmentMax(_ adj: Adjacency, _ messages: Tensor) -> (Tensor, [Int32]) {
-        let d = messages.cols
+        rowMax(adj, rowOf: .edge, messages)
+    }
+
+    /// Element-wise max over each target's incoming edges of the source rows
+    /// of `input` (sourceCount × d), without materialising per-edge rows; empty
+    /// targets give 0. Also returns the winning canonical edge per output entry.
+    static func gatherMax(_ adj: Adjacency, _ input: Tensor) -> (Tensor, [Int32]) {
+        rowMax(adj, rowOf: .source, input)
+    }
+
+    /// The shared max kernel: the rows are read whole, entry after entry, and
+    /// compared against the running maximum of the output row. Ties go to the
+    /// first entry in CSR order (lowest source, then lowest id).
+    private static func rowMax(_ adj: Adjacency, rowOf read: TargetSideRead, _ input: Tensor) -> (Tensor, [Int32]) {
+        let d = input.cols
         var out = Tensor(rows: adj.targetCount, cols: d)
         var argmax = [Int32](repeating: -1, count: adj.targetCount * d)
         adj.rowPtr.withUnsafeBufferPointer { rp in
+        adj.source.withUnsafeBufferPointer { src in
         adj.edge.withUnsafeBufferPointer { edge in
-        messages.scalars.withUnsafeBufferPointer { pm in
+        input.scalars.withUnsafeBufferPointer { px in
         out.scalars.withUnsafeMutableBufferPointer { po in
         argmax.withUnsafeMutableBufferPointer { pa in
+            let rows = read == .source ? src : edge
             parallelForRows(rp, work: adj.edgeCount * d) { range in
                 for t in range {
                     let (begin, end) = (Int(rp[t]), Int(rp[t + 1]))
                     if begin == end { continue }
-                    // Ties go to the first entry in CSR order (lowest source, then lowest id).
-                    for j in 0..<d {
-                        var best = -Float.infinity
-                        var arg: Int32 = -1
-                        for k in begin..<end {
-                            let v = pm[Int(edge[k]) * d + j]
-                            if v > best || arg < 0 { best = v; arg = edge[k] }
-                        }
-                        po[t * d + j] = best
-                        pa[t * d + j] = arg
+                    let (o, a) = (po.baseAddress! + t * d, pa.baseAddress! + t * d)
+                    let first = px.baseAddress! + Int(rows[begin]) * d
+                    for j in 0..<d { o[j] = first[j]; a[j] = edge[begin] }
+                    for k in (begin + 1)..<end {
+                        let (m, e) = (px.baseAddress! + Int(rows[k]) * d, edge[k])
+                        for j in 0..<d where m[j] > o[j] { o[j] = m[j]; a[j] = e }
                     }
                 }
             }
-        }}}}}
+        }}}}}}
         return (out, argmax)
+    }
+
+    /// Pullback of `segmentMax`: each output entry's gradient goes to the
+    /// winning edge's row (edgeCount × d). An edge has one target, so the
+    /// threads, which own targets, never write the same entry.
+    static func segmentMaxBackward(_ adj: Adjacency, argmax: [Int32], gradient g: Tensor) -> Tensor {
+        let d = g.cols
+        var dm = Tensor(rows: adj.edgeCount, cols: d)
+        adj.rowPtr.withUnsafeBufferPointer { rp in
+        argmax.withUnsafeBufferPointer { pa in
+        g.scalars.withUnsafeBufferPointer { pg in
+        dm.scalars.withUnsafeMutableBufferPointer { pd in
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
+                for i in (range.lowerBound * d)..<(range.upperBound * d) where pa[i] >= 0 {
+                    pd[Int(pa[i]) * d + i % d] += pg[i]
+                }
+            }
+        }}}}
+        return dm
+    }
+
+    /// Pullback of `gatherMax`: dx_s[j] = Σ over the targets t whose entry j
+    /// was won by an edge s → t of dy_t[j] (sourceCount × d), by source.
+    static func gatherMaxBackward(_ adj: Adjacency, argmax: [Int32], gradient g: Tensor) -> Tensor {
+        let d = g.cols
+        var dx = Tensor(rows: adj.sourceCount, cols: d)
+        adj.sourceRowPtr.withUnsafeBufferPointer { rp in
+        adj.target.withUnsafeBufferPointer { tgt in
+        adj.sourceEdge.withUnsafeBufferPointer { edge in
+        argmax.withUnsafeBufferPointer { pa in
+        g.scalars.withUnsafeBufferPointer { pg in
+        dx.scalars.withUnsafeMutableBufferPointer { pd in
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
+                for s in range {
+                    let o = pd.baseAddress! + s * d
+                    for k in Int(rp[s])..<Int(rp[s + 1]) {
+                        let (t, e) = (Int(tgt[k]) * d, edge[k])
+                        for j in 0..<d where pa[t + j] == e { o[j] += pg[t + j] }
+                    }
+                }
+            }
+        }}}}}}
+        return dx
     }
 
     /// Softmax over each target's incoming edges, column by column, of

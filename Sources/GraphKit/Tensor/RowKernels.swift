@@ -66,3 +66,33 @@ func dotRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> 
     }
     return s
 }
+
+/// out[b·size ..< (b+1)·size] += w[b] · x[b·size ..< (b+1)·size] for each of
+/// `blocks` column blocks: one weighted row added block by block.
+@inline(__always)
+func accumulateBlocks(into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>,
+                      weights w: UnsafePointer<Float>, blocks: Int, size: Int) {
+    if size % 8 == 0 {
+        for b in 0..<blocks {
+            let wb = SIMD8<Float>(repeating: w[b])
+            var j = b * size
+            let end = j + size
+            while j < end {
+                store8(load8(out + j) + wb * load8(x + j), out + j)
+                j += 8
+            }
+        }
+    } else {
+        for b in 0..<blocks {
+            let wb = w[b]
+            for j in (b * size)..<((b + 1) * size) { out[j] += wb * x[j] }
+        }
+    }
+}
+
+/// out[b] = a[block b] · x[block b] for each of `blocks` column blocks of `size`.
+@inline(__always)
+func blockDots(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+               blocks: Int, size: Int) {
+    for b in 0..<blocks { out[b] = dotRows(a + b * size, x + b * size, size) }
+}

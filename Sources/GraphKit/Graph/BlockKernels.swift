@@ -1,0 +1,79 @@
+// Sparse kernels over rows cut into K equal column blocks, with one weight or
+// score per (edge, block): DisenGCN's factor channels. Like `SparseKernels`,
+// each thread owns whole output rows, so results are the same bits every run.
+
+extension SparseKernels {
+    /// out[t][block b] = Σ_{k ∈ row t} w[edge k][b] · x[source k][block b]
+    /// (targetCount × d), for `weights` edgeCount × K and `input` sourceCount × d.
+    static func blockAggregate(_ adj: Adjacency, weights: Tensor, _ input: Tensor) -> Tensor {
+        let (d, blocks) = (input.cols, weights.cols)
+        let size = d / blocks
+        var out = Tensor(rows: adj.targetCount, cols: d)
+        adj.rowPtr.withUnsafeBufferPointer { rp in
+        adj.source.withUnsafeBufferPointer { src in
+        adj.edge.withUnsafeBufferPointer { edge in
+        weights.scalars.withUnsafeBufferPointer { pw in
+        input.scalars.withUnsafeBufferPointer { px in
+        out.scalars.withUnsafeMutableBufferPointer { po in
+            let (x, w, o) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
+                for t in range {
+                    for k in Int(rp[t])..<Int(rp[t + 1]) {
+                        accumulateBlocks(into: o + t * d, from: x + Int(src[k]) * d,
+                                         weights: w + Int(edge[k]) * blocks, blocks: blocks, size: size)
+                    }
+                }
+            }
+        }}}}}}
+        return out
+    }
+
+    /// out[s][block b] = Σ_{by-source entries of s} w[edge][b] · x[target][block b]
+    /// (sourceCount × d): the transpose of `blockAggregate`.
+    static func blockAggregateBySource(_ adj: Adjacency, weights: Tensor, _ input: Tensor) -> Tensor {
+        let (d, blocks) = (input.cols, weights.cols)
+        let size = d / blocks
+        var out = Tensor(rows: adj.sourceCount, cols: d)
+        adj.sourceRowPtr.withUnsafeBufferPointer { rp in
+        adj.target.withUnsafeBufferPointer { tgt in
+        adj.sourceEdge.withUnsafeBufferPointer { edge in
+        weights.scalars.withUnsafeBufferPointer { pw in
+        input.scalars.withUnsafeBufferPointer { px in
+        out.scalars.withUnsafeMutableBufferPointer { po in
+            let (x, w, o) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
+                for s in range {
+                    for k in Int(rp[s])..<Int(rp[s + 1]) {
+                        accumulateBlocks(into: o + s * d, from: x + Int(tgt[k]) * d,
+                                         weights: w + Int(edge[k]) * blocks, blocks: blocks, size: size)
+                    }
+                }
+            }
+        }}}}}}
+        return out
+    }
+
+    /// out[edge k][b] = a[t][block b] · x[source k][block b]   (edgeCount × K)
+    static func blockEdgeDots(_ adj: Adjacency, targetRows a: Tensor, _ x: Tensor, blocks: Int) -> Tensor {
+        let d = a.cols
+        let size = d / blocks
+        var out = Tensor(rows: adj.edgeCount, cols: blocks)
+        adj.rowPtr.withUnsafeBufferPointer { rp in
+        adj.source.withUnsafeBufferPointer { src in
+        adj.edge.withUnsafeBufferPointer { edge in
+        a.scalars.withUnsafeBufferPointer { pa in
+        x.scalars.withUnsafeBufferPointer { px in
+        out.scalars.withUnsafeMutableBufferPointer { po in
+            let (av, xv, o) = (pa.baseAddress!, px.baseAddress!, po.baseAddress!)
+            parallelForRows(rp, work: adj.edgeCount * d) { range in
+                for t in range {
+                    for k in Int(rp[t])..<Int(rp[t + 1]) {
+                        blockDots(av + t * d, xv + Int(src[k]) * d, into: o + Int(edge[k]) * blocks,
+                                  blocks: blocks, size: size)
+                    }
+                }
+            }
+        }}}}}}
+        return out
+    }
+}
