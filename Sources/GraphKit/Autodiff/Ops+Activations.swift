@@ -112,17 +112,20 @@ public func softmaxRows(_ x: Variable) -> Variable {
     var y = Tensor.zeros(like: xv)
     xv.scalars.withUnsafeBufferPointer { px in
         y.scalars.withUnsafeMutableBufferPointer { py in
-            for i in 0..<m {
-                let row = i * n
-                var top = -Float.infinity
-                for j in 0..<n { top = max(top, px[row + j]) }
-                var total: Float = 0
-                for j in 0..<n {
-                    let e = Foundation.exp(px[row + j] - top)
-                    py[row + j] = e
-                    total += e
+            parallelFor(m, work: m * n * 8) { range in
+                for i in range {
+                    let row = i * n
+                    var top = -Float.infinity
+                    for j in 0..<n { top = max(top, px[row + j]) }
+                    var total: Float = 0
+                    for j in 0..<n {
+                        let e = Foundation.exp(px[row + j] - top)
+                        py[row + j] = e
+                        total += e
+                    }
+                    let inverse = 1 / total
+                    for j in 0..<n { py[row + j] *= inverse }
                 }
-                for j in 0..<n { py[row + j] /= total }
             }
         }
     }
@@ -133,11 +136,13 @@ public func softmaxRows(_ x: Variable) -> Variable {
         y.scalars.withUnsafeBufferPointer { py in
             g.scalars.withUnsafeBufferPointer { pg in
                 dx.scalars.withUnsafeMutableBufferPointer { pd in
-                    for i in 0..<m {
-                        let row = i * n
-                        var dot: Float = 0
-                        for j in 0..<n { dot += py[row + j] * pg[row + j] }
-                        for j in 0..<n { pd[row + j] = py[row + j] * (pg[row + j] - dot) }
+                    parallelFor(m, work: m * n * 2) { range in
+                        for i in range {
+                            let row = i * n
+                            var dot: Float = 0
+                            for j in 0..<n { dot += py[row + j] * pg[row + j] }
+                            for j in 0..<n { pd[row + j] = py[row + j] * (pg[row + j] - dot) }
+                        }
                     }
                 }
             }

@@ -168,9 +168,8 @@ public func l2NormalizeRows(_ x: Variable, blocks: Int = 1, epsilon: Float = 1e-
             norms.withUnsafeMutableBufferPointer { pn in
                 parallelFor(m, work: m * d) { range in
                     for i in range {
-                        var s: Float = 0
-                        for j in 0..<d { s += px[i * d + j] * px[i * d + j] }
-                        let norm = max(s.squareRoot(), epsilon)
+                        let row = px.baseAddress! + i * d
+                        let norm = max(dotRows(row, row, d).squareRoot(), epsilon)
                         pn[i] = norm
                         for j in 0..<d { py[i * d + j] = px[i * d + j] / norm }
                     }
@@ -189,10 +188,8 @@ public func l2NormalizeRows(_ x: Variable, blocks: Int = 1, epsilon: Float = 1e-
                         parallelFor(m, work: m * d) { range in
                             for i in range {
                                 let norm = pn[i]
-                                var dot: Float = 0
-                                if norm > epsilon {
-                                    for j in 0..<d { dot += py[i * d + j] * pg[i * d + j] }
-                                }
+                                let dot = norm > epsilon
+                                    ? dotRows(py.baseAddress! + i * d, pg.baseAddress! + i * d, d) : 0
                                 for j in 0..<d { pd[i * d + j] = (pg[i * d + j] - py[i * d + j] * dot) / norm }
                             }
                         }

@@ -8,24 +8,22 @@ extension SparseKernels {
     static func blockAggregate(_ adj: Adjacency, weights: Tensor, _ input: Tensor) -> Tensor {
         let (d, blocks) = (input.cols, weights.cols)
         let size = d / blocks
-        var out = Tensor(rows: adj.targetCount, cols: d)
+        if d == 0 { return Tensor(rows: adj.targetCount, cols: 0) }
+        return Tensor(rows: adj.targetCount, cols: d) { po in
         adj.rowPtr.withUnsafeBufferPointer { rp in
         adj.source.withUnsafeBufferPointer { src in
         adj.edge.withUnsafeBufferPointer { edge in
         weights.scalars.withUnsafeBufferPointer { pw in
         input.scalars.withUnsafeBufferPointer { px in
-        out.scalars.withUnsafeMutableBufferPointer { po in
             let (x, w, o) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
             parallelForRows(rp, work: adj.edgeCount * d) { range in
                 for t in range {
-                    for k in Int(rp[t])..<Int(rp[t + 1]) {
-                        accumulateBlocks(into: o + t * d, from: x + Int(src[k]) * d,
-                                         weights: w + Int(edge[k]) * blocks, blocks: blocks, size: size)
-                    }
+                    accumulateBlockRows(into: o + t * d, d: d, size: size, entries: Int(rp[t])..<Int(rp[t + 1]),
+                                        from: x, row: { Int(src[$0]) }, weights: { w + Int(edge[$0]) * blocks })
                 }
             }
-        }}}}}}
-        return out
+        }}}}}
+        }
     }
 
     /// out[s][block b] = Σ_{by-source entries of s} w[edge][b] · x[target][block b]
@@ -33,24 +31,22 @@ extension SparseKernels {
     static func blockAggregateBySource(_ adj: Adjacency, weights: Tensor, _ input: Tensor) -> Tensor {
         let (d, blocks) = (input.cols, weights.cols)
         let size = d / blocks
-        var out = Tensor(rows: adj.sourceCount, cols: d)
+        if d == 0 { return Tensor(rows: adj.sourceCount, cols: 0) }
+        return Tensor(rows: adj.sourceCount, cols: d) { po in
         adj.sourceRowPtr.withUnsafeBufferPointer { rp in
         adj.target.withUnsafeBufferPointer { tgt in
         adj.sourceEdge.withUnsafeBufferPointer { edge in
         weights.scalars.withUnsafeBufferPointer { pw in
         input.scalars.withUnsafeBufferPointer { px in
-        out.scalars.withUnsafeMutableBufferPointer { po in
             let (x, w, o) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
             parallelForRows(rp, work: adj.edgeCount * d) { range in
                 for s in range {
-                    for k in Int(rp[s])..<Int(rp[s + 1]) {
-                        accumulateBlocks(into: o + s * d, from: x + Int(tgt[k]) * d,
-                                         weights: w + Int(edge[k]) * blocks, blocks: blocks, size: size)
-                    }
+                    accumulateBlockRows(into: o + s * d, d: d, size: size, entries: Int(rp[s])..<Int(rp[s + 1]),
+                                        from: x, row: { Int(tgt[$0]) }, weights: { w + Int(edge[$0]) * blocks })
                 }
             }
-        }}}}}}
-        return out
+        }}}}}
+        }
     }
 
     /// out[edge k][b] = a[t][block b] · x[source k][block b]   (edgeCount × K)

@@ -67,26 +67,46 @@ func dotRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> 
     return s
 }
 
-/// out[b·size ..< (b+1)·size] += w[b] · x[b·size ..< (b+1)·size] for each of
-/// `blocks` column blocks: one weighted row added block by block.
+/// out[0..<d] = Σ_{k ∈ entries} x[row(k)] with column block b of each row
+/// scaled by weights(k)[b]: `accumulateRows` with one weight per column block
+/// of `size` columns. Held in registers 32 columns at a time when `size` is a
+/// multiple of 8; each output row is written once.
 @inline(__always)
-func accumulateBlocks(into out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>,
-                      weights w: UnsafePointer<Float>, blocks: Int, size: Int) {
-    if size % 8 == 0 {
-        for b in 0..<blocks {
-            let wb = SIMD8<Float>(repeating: w[b])
-            var j = b * size
-            let end = j + size
-            while j < end {
-                store8(load8(out + j) + wb * load8(x + j), out + j)
-                j += 8
-            }
+func accumulateBlockRows(into out: UnsafeMutablePointer<Float>, d: Int, size: Int, entries: Range<Int>,
+                         from x: UnsafePointer<Float>, row: (Int) -> Int,
+                         weights: (Int) -> UnsafePointer<Float>) {
+    guard size % 8 == 0 else {
+        for c in 0..<d { out[c] = 0 }
+        for k in entries {
+            let (w, xr) = (weights(k), x + row(k) * d)
+            for c in 0..<d { out[c] += w[c / size] * xr[c] }
         }
-    } else {
-        for b in 0..<blocks {
-            let wb = w[b]
-            for j in (b * size)..<((b + 1) * size) { out[j] += wb * x[j] }
+        return
+    }
+    var c = 0
+    while c + 32 <= d {
+        let (b0, b1, b2, b3) = (c / size, (c + 8) / size, (c + 16) / size, (c + 24) / size)
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        for k in entries {
+            let w = weights(k)
+            let xr = x + row(k) * d + c
+            s0 += SIMD8<Float>(repeating: w[b0]) * load8(xr)
+            s1 += SIMD8<Float>(repeating: w[b1]) * load8(xr + 8)
+            s2 += SIMD8<Float>(repeating: w[b2]) * load8(xr + 16)
+            s3 += SIMD8<Float>(repeating: w[b3]) * load8(xr + 24)
         }
+        store8(s0, out + c)
+        store8(s1, out + c + 8)
+        store8(s2, out + c + 16)
+        store8(s3, out + c + 24)
+        c += 32
+    }
+    while c + 8 <= d {
+        let b = c / size
+        var s0 = SIMD8<Float>()
+        for k in entries { s0 += SIMD8<Float>(repeating: weights(k)[b]) * load8(x + row(k) * d + c) }
+        store8(s0, out + c)
+        c += 8
     }
 }
 
@@ -95,4 +115,49 @@ func accumulateBlocks(into out: UnsafeMutablePointer<Float>, from x: UnsafePoint
 func blockDots(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                blocks: Int, size: Int) {
     for b in 0..<blocks { out[b] = dotRows(a + b * size, x + b * size, size) }
+}
+
+/// out[0..<d] = Σ_{k ∈ entries} (x[row(k)] block-scaled by wx(k)) + (y[row(k)]
+/// block-scaled by wy(k)): two block-weighted gathers of the same rows summed
+/// in registers, 32 columns at a time when `size` is a multiple of 8.
+@inline(__always)
+func accumulateBlockRows(into out: UnsafeMutablePointer<Float>, d: Int, size: Int, entries: Range<Int>,
+                         from x: UnsafePointer<Float>, weights wx: (Int) -> UnsafePointer<Float>,
+                         and y: UnsafePointer<Float>, weights wy: (Int) -> UnsafePointer<Float>,
+                         row: (Int) -> Int) {
+    guard size % 8 == 0 else {
+        for c in 0..<d { out[c] = 0 }
+        for k in entries {
+            let (a, b, r) = (wx(k), wy(k), row(k) * d)
+            for c in 0..<d { out[c] += a[c / size] * x[r + c] + b[c / size] * y[r + c] }
+        }
+        return
+    }
+    var c = 0
+    while c + 32 <= d {
+        let (b0, b1, b2, b3) = (c / size, (c + 8) / size, (c + 16) / size, (c + 24) / size)
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        for k in entries {
+            let (a, b, r) = (wx(k), wy(k), row(k) * d + c)
+            s0 += SIMD8<Float>(repeating: a[b0]) * load8(x + r) + SIMD8<Float>(repeating: b[b0]) * load8(y + r)
+            s1 += SIMD8<Float>(repeating: a[b1]) * load8(x + r + 8) + SIMD8<Float>(repeating: b[b1]) * load8(y + r + 8)
+            s2 += SIMD8<Float>(repeating: a[b2]) * load8(x + r + 16) + SIMD8<Float>(repeating: b[b2]) * load8(y + r + 16)
+            s3 += SIMD8<Float>(repeating: a[b3]) * load8(x + r + 24) + SIMD8<Float>(repeating: b[b3]) * load8(y + r + 24)
+        }
+        store8(s0, out + c)
+        store8(s1, out + c + 8)
+        store8(s2, out + c + 16)
+        store8(s3, out + c + 24)
+        c += 32
+    }
+    while c + 8 <= d {
+        let blk = c / size
+        var s0 = SIMD8<Float>()
+        for k in entries {
+            let r = row(k) * d + c
+            s0 += SIMD8<Float>(repeating: wx(k)[blk]) * load8(x + r) + SIMD8<Float>(repeating: wy(k)[blk]) * load8(y + r)
+        }
+        store8(s0, out + c)
+        c += 8
+    }
 }
