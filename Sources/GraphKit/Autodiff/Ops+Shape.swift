@@ -8,21 +8,7 @@ public func concatColumns(_ parts: [Variable]) -> Variable {
         precondition(p.rows == m, "concatColumns: row counts differ, \(parts[0].shapeDescription) and \(p.shapeDescription)")
     }
     let widths = parts.map(\.cols)
-    let n = widths.reduce(0, +)
-    var out = Tensor(rows: m, cols: n)
-    var offset = 0
-    for p in parts {
-        let w = p.cols
-        let pv = p.value
-        pv.scalars.withUnsafeBufferPointer { src in
-            out.scalars.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<m {
-                    for j in 0..<w { dst[i * n + offset + j] = src[i * w + j] }
-                }
-            }
-        }
-        offset += w
-    }
+    let out = Tensor.concatenatingColumns(parts.map(\.value))
     let ids = parts.map(\.id)
     return parts[0].tape.record(out, inputs: parts) { g, grads in
         var start = 0
@@ -220,6 +206,27 @@ public func dropout(_ x: Variable, rate: Float, rng: inout RandomGenerator) -> V
 }
 
 extension Tensor {
+    /// [x₁ ‖ x₂ ‖ …] as a new tensor; every part has the same row count.
+    public static func concatenatingColumns(_ parts: [Tensor]) -> Tensor {
+        let m = parts[0].rows
+        let n = parts.reduce(0) { $0 + $1.cols }
+        var out = Tensor(rows: m, cols: n)
+        var offset = 0
+        for part in parts {
+            precondition(part.rows == m, "concatenatingColumns: row counts differ, \(m) and \(part.rows)")
+            let w = part.cols
+            part.scalars.withUnsafeBufferPointer { src in
+                out.scalars.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<m {
+                        for j in 0..<w { dst[i * n + offset + j] = src[i * w + j] }
+                    }
+                }
+            }
+            offset += w
+        }
+        return out
+    }
+
     /// Columns `range` as a new tensor.
     public func columns(_ range: Range<Int>) -> Tensor {
         let (m, n, w) = (rows, cols, range.count)

@@ -119,16 +119,17 @@ func blockDots(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into out: U
 
 /// out[0..<d] = Σ_{k ∈ entries} (x[row(k)] block-scaled by wx(k)) + (y[row(k)]
 /// block-scaled by wy(k)): two block-weighted gathers of the same rows summed
-/// in registers, 32 columns at a time when `size` is a multiple of 8.
+/// in registers, 32 columns at a time when `size` is a multiple of 8. Row r of
+/// x starts at x + r·stride, and likewise for y (x and y may interleave).
 @inline(__always)
 func accumulateBlockRows(into out: UnsafeMutablePointer<Float>, d: Int, size: Int, entries: Range<Int>,
                          from x: UnsafePointer<Float>, weights wx: (Int) -> UnsafePointer<Float>,
                          and y: UnsafePointer<Float>, weights wy: (Int) -> UnsafePointer<Float>,
-                         row: (Int) -> Int) {
+                         row: (Int) -> Int, stride: Int) {
     guard size % 8 == 0 else {
         for c in 0..<d { out[c] = 0 }
         for k in entries {
-            let (a, b, r) = (wx(k), wy(k), row(k) * d)
+            let (a, b, r) = (wx(k), wy(k), row(k) * stride)
             for c in 0..<d { out[c] += a[c / size] * x[r + c] + b[c / size] * y[r + c] }
         }
         return
@@ -138,7 +139,7 @@ func accumulateBlockRows(into out: UnsafeMutablePointer<Float>, d: Int, size: In
         let (b0, b1, b2, b3) = (c / size, (c + 8) / size, (c + 16) / size, (c + 24) / size)
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         for k in entries {
-            let (a, b, r) = (wx(k), wy(k), row(k) * d + c)
+            let (a, b, r) = (wx(k), wy(k), row(k) * stride + c)
             s0 += SIMD8<Float>(repeating: a[b0]) * load8(x + r) + SIMD8<Float>(repeating: b[b0]) * load8(y + r)
             s1 += SIMD8<Float>(repeating: a[b1]) * load8(x + r + 8) + SIMD8<Float>(repeating: b[b1]) * load8(y + r + 8)
             s2 += SIMD8<Float>(repeating: a[b2]) * load8(x + r + 16) + SIMD8<Float>(repeating: b[b2]) * load8(y + r + 16)
@@ -154,7 +155,7 @@ func accumulateBlockRows(into out: UnsafeMutablePointer<Float>, d: Int, size: In
         let blk = c / size
         var s0 = SIMD8<Float>()
         for k in entries {
-            let r = row(k) * d + c
+            let r = row(k) * stride + c
             s0 += SIMD8<Float>(repeating: wx(k)[blk]) * load8(x + r) + SIMD8<Float>(repeating: wy(k)[blk]) * load8(y + r)
         }
         store8(s0, out + c)
