@@ -147,4 +147,6 @@ let benchmarks: @Sendable () -> Void = {
                 layer * 1e3, pass * 1e3, ratio).utf8))
         }
     }
+
+    fusedOpBenchmarks()
 }

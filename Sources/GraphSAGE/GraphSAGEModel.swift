@@ -70,10 +70,8 @@ public final class GraphSAGEModel: Recommender {
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
         let (users, items) = forward(users: u0, items: i0)
-        let u = gatherRows(users, batch.users)
-        let pos = rowDot(u, gatherRows(items, batch.positives))
-        let neg = rowDot(u, gatherRows(items, batch.negatives))
-        let ego = [gatherRows(u0, batch.users), gatherRows(i0, batch.positives), gatherRows(i0, batch.negatives)]
+        let (pos, neg) = batchScores(users: users, items: items, batch)
+        let ego = batchLayerZeroRows(users: u0, items: i0, batch)
         return bprLoss(positive: pos, negative: neg) + l2Regularization(ego, weight: regWeight, batchSize: batch.count)
     }
 

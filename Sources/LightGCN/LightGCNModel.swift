@@ -61,10 +61,8 @@ public final class LightGCNModel: Recommender {
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
         let (users, items) = propagateAll(users: u0, items: i0)
-        let u = gatherRows(users, batch.users)
-        let pos = rowDot(u, gatherRows(items, batch.positives))
-        let neg = rowDot(u, gatherRows(items, batch.negatives))
-        let ego = [gatherRows(u0, batch.users), gatherRows(i0, batch.positives), gatherRows(i0, batch.negatives)]
+        let (pos, neg) = batchScores(users: users, items: items, batch)
+        let ego = batchLayerZeroRows(users: u0, items: i0, batch)
         let reg = mmrecRegulariser
             ? mmrecEmbeddingLoss(ego, weight: regWeight, batchSize: batch.count)
             : l2Regularization(ego, weight: regWeight, batchSize: batch.count)

@@ -115,7 +115,7 @@ public final class NGCFModel: Recommender {
         let pos = rowDot(u, final(items, batch.positives))
         let neg = rowDot(u, final(items, batch.negatives))
         // λ L2 on the batch's layer-0 rows (the item rows with their feature term when `features` is on).
-        let ego = [gatherRows(u0, batch.users), gatherRows(i0, batch.positives), gatherRows(i0, batch.negatives)]
+        let ego = batchLayerZeroRows(users: u0, items: i0, batch)
         return bprLoss(positive: pos, negative: neg) + l2Regularization(ego, weight: regWeight, batchSize: batch.count)
     }
 

@@ -22,3 +22,16 @@ public func mmrecEmbeddingLoss(_ rows: [Variable], weight: Float, batchSize: Int
     let total = norms.dropFirst().reduce(norms[0], +)
     return scale(total, by: weight / Float(batchSize))
 }
+
+/// The batch's scores y_ui = e_u · e_i and y_uj = e_u · e_j (B × 1 each) from
+/// the final user (U × d) and item (I × d) rows.
+public func batchScores(users: Variable, items: Variable, _ batch: TrainingBatch)
+    -> (positive: Variable, negative: Variable) {
+    let u = gatherRows(users, batch.users)
+    return (rowDot(u, gatherRows(items, batch.positives)), rowDot(u, gatherRows(items, batch.negatives)))
+}
+
+/// The batch's layer-0 rows e⁰_u, e⁰_i and e⁰_j, which the default L2 term reads.
+public func batchLayerZeroRows(users: Variable, items: Variable, _ batch: TrainingBatch) -> [Variable] {
+    [gatherRows(users, batch.users), gatherRows(items, batch.positives), gatherRows(items, batch.negatives)]
+}
