@@ -69,7 +69,9 @@ public struct ResultTables {
         out.append("- Dataset: \(datasetLine)")
         out.append("- Protocol: \(protocolText)")
         out.append("- Selection: for each row, the grid point with the best mean validation \(config.training.validMetric) over the seeds; test decides nothing")
-        out.append("- Seeds: \(config.seeds.map(String.init).joined(separator: ", ")); values are test mean ± std over them")
+        out.append(config.seeds.count == 1
+            ? "- Seed: \(config.seeds[0]); values are the test metrics of that one run (no spread to show)"
+            : "- Seeds: \(config.seeds.map(String.init).joined(separator: ", ")); values are test mean ± std over them")
         out.append("- Produced by `bench run` at commit \(commit) on \(date)")
         out.append("")
         out.append("| Model | " + columns.map(\.description).joined(separator: " | ") + " |")
@@ -108,7 +110,8 @@ public struct ResultTables {
                     continue
                 }
                 let (m, s) = meanAndStd(values)
-                var text = "\(format(m, 4)) ± \(format(s, 4))"
+                // One run has no spread: print its value alone, not "± 0.0000".
+                var text = values.count == 1 ? format(m, 4) : "\(format(m, 4)) ± \(format(s, 4))"
                 if let b = best[j], m == b { text = "**\(text)**" }
                 if i == 0 && significant[j] { text += "\\*" }
                 cells.append(text)

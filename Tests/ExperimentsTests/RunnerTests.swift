@@ -144,6 +144,18 @@ func temporaryFolder() throws -> URL {
         #expect(md.contains("| LightGCN | **0.1100 ± 0.0141** |"), "\(md)")
     }
 
+    /// With one seed a cell is the run's value alone: a std of one run is not 0.
+    @Test func oneSeedShowsTheValueWithoutSpread() throws {
+        let config = try parse(toyConfig(models: #"[{"model": "LightGCN"}]"#)
+            .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1]"#))
+        let key = MetricKey(.recall, at: 10)
+        let records = [record("LightGCN", "default", seed: 1, valid: 0.30, test: 0.1234, key: key)]
+        let md = ResultTables(config: config, records: records, datasetLine: "toy", commit: "test").markdown()
+        #expect(md.contains("| LightGCN | **0.1234** |"), "\(md)")
+        #expect(md.contains("- Seed: 1; values are the test metrics of that one run"), "\(md)")
+        #expect(!md.contains("±"), "\(md)")
+    }
+
     @Test func boldBestImprovementAndSignificance() throws {
         let config = try parse(toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B"}]"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
