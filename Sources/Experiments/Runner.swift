@@ -79,10 +79,17 @@ public final class ExperimentRunner {
     }
 
     /// The stored record of `run`, if any.
+    ///
+    /// The key is the run's spec alone, so a stored run also serves an entry
+    /// that was relabelled since, or a second entry with the same spec: the
+    /// record comes back under the planned run's label and grid point.
     public func storedRecord(_ run: PlannedRun) -> RunRecord? {
         let url = runsFolder.appendingPathComponent("\(run.key).json")
-        guard let data = try? Data(contentsOf: url) else { return nil }
-        return try? JSONDecoder().decode(RunRecord.self, from: data)
+        guard let data = try? Data(contentsOf: url),
+              var record = try? JSONDecoder().decode(RunRecord.self, from: data) else { return nil }
+        record.label = run.label
+        record.gridPoint = run.point.summary
+        return record
     }
 
     /// What a call to `run` did.

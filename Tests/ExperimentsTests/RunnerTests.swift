@@ -69,6 +69,29 @@ func temporaryFolder() throws -> URL {
         #expect(second.records.map(\.key) == first.records.map(\.key))
     }
 
+    /// Relabelling an entry, or adding a second entry with the same spec, trains
+    /// nothing: the stored run is found by its key and shown under each label.
+    @Test func aRelabelledOrRepeatedEntryReusesItsStoredRuns() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try parse(toyConfig(models: #"[{"model": "ItemBias"}]"#), registry: registry)
+        let trained = try ExperimentRunner(config: first, registry: registry, resultsRoot: folder.path, progress: .quiet).run()
+        #expect(trained.trained == 2)
+        let relabelled = try parse(toyConfig(models: """
+            [{"model": "ItemBias", "label": "Popularity"}, {"model": "ItemBias", "label": "Again", "parameters": {"reg_weight": 0}}]
+            """), registry: registry)
+        let runner = try ExperimentRunner(config: relabelled, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        let again = try runner.run()
+        #expect(again.trained == 0 && again.skipped == 4)
+        #expect(again.records.map(\.label) == ["Popularity", "Popularity", "Again", "Again"])
+        let md = ResultTables(config: relabelled, records: again.records, datasetLine: "toy", commit: "test").markdown()
+        #expect(!md.contains("not run yet"), "\(md)")
+        let rows = selectOnValidation(config: relabelled, records: again.records)
+        #expect(rows.map { $0.selected?.records.count } == [2, 2])
+        #expect(rows[0].testValues(MetricKey(.recall, at: 10)).map(\.value)
+                == rows[1].testValues(MetricKey(.recall, at: 10)).map(\.value))
+    }
+
     @Test func interruptedRunsResumeWhereTheyStopped() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
