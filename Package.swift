@@ -30,11 +30,9 @@ let package = Package(
         ),
         // glibc malloc tuning for tensor buffers (see GraphKit's AllocationTuning).
         .target(name: "CMallocTuning"),
-        // A software-prefetch hint for the sparse kernels' random row gathers.
-        .target(name: "CPrefetch"),
         .target(
             name: "GraphKit",
-            dependencies: ["CBLAS", "CMallocTuning", "CPrefetch"]
+            dependencies: ["CBLAS", "CMallocTuning"]
         ),
         // Data, training and evaluation shared by every model.
         .target(name: "RecommenderCore", dependencies: ["GraphKit"]),

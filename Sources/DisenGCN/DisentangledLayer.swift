@@ -5,8 +5,8 @@ import GraphKit
 ///
 /// Every node row holds its K factor channels side by side: factor k is the
 /// column block k·(d/K) ..< (k+1)·(d/K). The K projections W_k, b_k are one
-/// `Linear` to K·(d/K) columns, and each routing step is GraphKit's fused
-/// `neighbourhoodRouting` on all K blocks at once.
+/// `Linear` to K·(d/K) columns, and the routing runs on all K blocks at once
+/// with GraphKit's block ops (one pass over the edges per step, not K).
 public struct DisentangledLayer {
     /// W_1 … W_K and b_1 … b_K stacked: d_in → K · (d / K).
     public let projection: Linear
@@ -35,7 +35,7 @@ public struct DisentangledLayer {
         /// c_v = c_{v,1} ‖ … ‖ c_{v,K} after the last iteration, N × d: the layer output.
         public let output: Variable
         /// p_{n,k} of the last iteration, edgeCount × K (nil when T = 0).
-        public let routing: Tensor?
+        public let routing: Variable?
     }
 
     /// z_{v,k} = normalize(σ(W_k x_v + b_k)) for every node v and factor k
@@ -47,10 +47,11 @@ public struct DisentangledLayer {
     /// One routing iteration (Algorithm 1, lines 5-8) from the current c (N × d):
     /// p_{n,k} = softmax_k(z_{n,k} · c_{v,k} / τ) for each edge n → v of `graph`,
     /// then c_{v,k} = normalize(z_{v,k} + Σ_{n → v} p_{n,k} z_{n,k}).
-    /// Returns the new c and p (edgeCount × K).
-    public func routingStep(z: Variable, c: Variable, over graph: Adjacency) -> (c: Variable, routing: Tensor) {
-        let (messages, p) = neighbourhoodRouting(targets: c, sources: z, over: graph, blocks: factors,
-                                                 temperature: temperature)
+    public func routingStep(z: Variable, c: Variable, over graph: Adjacency) -> (c: Variable, routing: Variable) {
+        // z_{n,k} · c_{v,k} for every edge and factor: E × K.
+        let scores = edgeScores(targets: c, sources: z, over: graph, blocks: factors)
+        let p = softmaxRows(temperature == 1 ? scores : scale(scores, by: 1 / temperature))
+        let messages = propagate(z, over: graph, weights: .learnableBlocks(p))
         return (l2NormalizeRows(z + messages, blocks: factors), p)
     }
 
@@ -59,7 +60,7 @@ public struct DisentangledLayer {
     public func callAsFunction(_ x: Variable, over graph: Adjacency) -> Output {
         let z = factorize(x)
         var c = z
-        var routing: Tensor?
+        var routing: Variable?
         for _ in 0..<iterations {
             let step = routingStep(z: z, c: c, over: graph)
             (c, routing) = (step.c, step.routing)

@@ -158,44 +158,4 @@ import Testing
             }
         }
     }
-
-    // MARK: Neighbourhood routing
-
-    @Test func neighbourhoodRoutingGradient() {
-        for (name, adj) in directions {
-            for (blocks, d, tau) in [(1, 3, Float(1)), (2, 4, 0.5), (3, 6, 2), (2, 16, 1)] {
-                let c = randomTensor(adj.targetCount, d, seed: 63, low: -1, high: 1)
-                let z = randomTensor(adj.sourceCount, d, seed: 64, low: -1, high: 1)
-                expectGradient([c, z], "routing K \(blocks) d \(d) τ \(tau), \(name)") { _, v in
-                    neighbourhoodRouting(targets: v[0], sources: v[1], over: adj, blocks: blocks,
-                                         temperature: tau).messages
-                }
-            }
-        }
-    }
-
-    /// The fused routing against edge scores, a softmax over the blocks and a
-    /// block-weighted propagation, composed: values, routing and gradients.
-    @Test func neighbourhoodRoutingEqualsTheComposedOps() {
-        for (name, adj) in directions {
-            for (blocks, tau) in [(4, Float(1)), (2, 0.3)] {
-                let c = randomTensor(adj.targetCount, 16, seed: 65, low: -1, high: 1)
-                let z = randomTensor(adj.sourceCount, 16, seed: 66, low: -1, high: 1)
-                func composed(_ v: [Variable]) -> (Variable, Variable) {
-                    let scores = edgeScores(targets: v[0], sources: v[1], over: adj, blocks: blocks)
-                    let p = softmaxRows(scale(scores, by: 1 / tau))
-                    return (propagate(v[1], over: adj, weights: .learnableBlocks(p)), p)
-                }
-                expectSameValuesAndGradients([c, z], "routing K \(blocks) τ \(tau), \(name)") { v in
-                    neighbourhoodRouting(targets: v[0], sources: v[1], over: adj, blocks: blocks,
-                                         temperature: tau).messages
-                } _: { v in composed(v).0 }
-                let tape = Tape.noGrad()
-                let fused = neighbourhoodRouting(targets: tape.constant(c), sources: tape.constant(z), over: adj,
-                                                 blocks: blocks, temperature: tau).routing
-                let reference = composed([tape.constant(c), tape.constant(z)]).1.value
-                #expect(zip(fused.scalars, reference.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
-            }
-        }
-    }
 }

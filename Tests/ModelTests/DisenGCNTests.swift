@@ -128,7 +128,7 @@ import TestSupport
         let outputs = model.layerOutputs(users: tape.watch(model.userEmbedding), items: tape.watch(model.itemEmbedding))
         #expect(outputs.count == 2)
         for out in outputs {
-            let p = try #require(out.routing)
+            let p = try #require(out.routing).value
             // One row per directed edge (both directions of the 40 training edges), one column per factor.
             #expect(p.rows == 2 * data.graph.edgeCount && p.cols == 4)
             var farFromUniform = false
@@ -159,7 +159,7 @@ import TestSupport
         let size = d / K
         let z = (0..<K).map { k in out.z.value.columns(k * size ..< (k + 1) * size) }
         let c = out.output.value
-        let p = try #require(out.routing)
+        let p = try #require(out.routing).value
         let graph = model.nodeGraph
         let (w, b) = (layer.projection.weight.value, layer.projection.bias!.value)
         // A user with two or more items and the most popular item (node U + 0).

@@ -190,8 +190,7 @@ enum SparseKernels {
                     let first = px.baseAddress! + Int(rows[begin]) * d
                     for j in 0..<d { o[j] = first[j]; a[j] = edge[begin] }
                     for k in (begin + 1)..<end {
-                        let (m, e) = (px.baseAddress! + Int(rows[k]) * d, edge[k])
-                        for j in 0..<d where m[j] > o[j] { o[j] = m[j]; a[j] = e }
+                        maxInto(o, argmax: a, from: px.baseAddress! + Int(rows[k]) * d, edge: edge[k], d: d)
                     }
                 }
             }
@@ -233,8 +232,8 @@ enum SparseKernels {
                 for s in range {
                     let o = pd.baseAddress! + s * d
                     for k in Int(rp[s])..<Int(rp[s + 1]) {
-                        let (t, e) = (Int(tgt[k]) * d, edge[k])
-                        for j in 0..<d where pa[t + j] == e { o[j] += pg[t + j] }
+                        let t = Int(tgt[k]) * d
+                        addWhereWon(into: o, from: pg.baseAddress! + t, argmax: pa.baseAddress! + t, edge: edge[k], d: d)
                     }
                 }
             }

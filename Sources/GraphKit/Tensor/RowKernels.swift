@@ -117,48 +117,42 @@ func blockDots(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into out: U
     for b in 0..<blocks { out[b] = dotRows(a + b * size, x + b * size, size) }
 }
 
-/// out[0..<d] = Σ_{k ∈ entries} (x[row(k)] block-scaled by wx(k)) + (y[row(k)]
-/// block-scaled by wy(k)): two block-weighted gathers of the same rows summed
-/// in registers, 32 columns at a time when `size` is a multiple of 8. Row r of
-/// x starts at x + r·stride, and likewise for y (x and y may interleave).
+/// o[j] = max(o[j], m[j]) for j < d, and a[j] = edge wherever m[j] wins
+/// (strictly greater, so ties stay with the earlier entry), 8 lanes at a time.
 @inline(__always)
-func accumulateBlockRows(into out: UnsafeMutablePointer<Float>, d: Int, size: Int, entries: Range<Int>,
-                         from x: UnsafePointer<Float>, weights wx: (Int) -> UnsafePointer<Float>,
-                         and y: UnsafePointer<Float>, weights wy: (Int) -> UnsafePointer<Float>,
-                         row: (Int) -> Int, stride: Int) {
-    guard size % 8 == 0 else {
-        for c in 0..<d { out[c] = 0 }
-        for k in entries {
-            let (a, b, r) = (wx(k), wy(k), row(k) * stride)
-            for c in 0..<d { out[c] += a[c / size] * x[r + c] + b[c / size] * y[r + c] }
-        }
-        return
+func maxInto(_ o: UnsafeMutablePointer<Float>, argmax a: UnsafeMutablePointer<Int32>,
+             from m: UnsafePointer<Float>, edge: Int32, d: Int) {
+    var j = 0
+    let e = SIMD8<Int32>(repeating: edge)
+    while j + 8 <= d {
+        let (mv, ov) = (load8(m + j), load8(o + j))
+        let wins = mv .> ov
+        store8(ov.replacing(with: mv, where: wins), o + j)
+        let av = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Int32>.self)
+        UnsafeMutableRawPointer(a + j).storeBytes(of: av.replacing(with: e, where: wins), as: SIMD8<Int32>.self)
+        j += 8
     }
-    var c = 0
-    while c + 32 <= d {
-        let (b0, b1, b2, b3) = (c / size, (c + 8) / size, (c + 16) / size, (c + 24) / size)
-        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-        for k in entries {
-            let (a, b, r) = (wx(k), wy(k), row(k) * stride + c)
-            s0 += SIMD8<Float>(repeating: a[b0]) * load8(x + r) + SIMD8<Float>(repeating: b[b0]) * load8(y + r)
-            s1 += SIMD8<Float>(repeating: a[b1]) * load8(x + r + 8) + SIMD8<Float>(repeating: b[b1]) * load8(y + r + 8)
-            s2 += SIMD8<Float>(repeating: a[b2]) * load8(x + r + 16) + SIMD8<Float>(repeating: b[b2]) * load8(y + r + 16)
-            s3 += SIMD8<Float>(repeating: a[b3]) * load8(x + r + 24) + SIMD8<Float>(repeating: b[b3]) * load8(y + r + 24)
-        }
-        store8(s0, out + c)
-        store8(s1, out + c + 8)
-        store8(s2, out + c + 16)
-        store8(s3, out + c + 24)
-        c += 32
+    while j < d {
+        if m[j] > o[j] { o[j] = m[j]; a[j] = edge }
+        j += 1
     }
-    while c + 8 <= d {
-        let blk = c / size
-        var s0 = SIMD8<Float>()
-        for k in entries {
-            let r = row(k) * stride + c
-            s0 += SIMD8<Float>(repeating: wx(k)[blk]) * load8(x + r) + SIMD8<Float>(repeating: wy(k)[blk]) * load8(y + r)
-        }
-        store8(s0, out + c)
-        c += 8
+}
+
+/// out[j] += g[j] wherever a[j] == edge, for j < d, 8 lanes at a time: the
+/// gradient of the max entries that `edge` won.
+@inline(__always)
+func addWhereWon(into out: UnsafeMutablePointer<Float>, from g: UnsafePointer<Float>,
+                 argmax a: UnsafePointer<Int32>, edge: Int32, d: Int) {
+    var j = 0
+    let e = SIMD8<Int32>(repeating: edge)
+    let zero = SIMD8<Float>()
+    while j + 8 <= d {
+        let won = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Int32>.self) .== e
+        store8(load8(out + j) + zero.replacing(with: load8(g + j), where: won), out + j)
+        j += 8
+    }
+    while j < d {
+        if a[j] == edge { out[j] += g[j] }
+        j += 1
     }
 }
