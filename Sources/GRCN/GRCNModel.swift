@@ -137,10 +137,8 @@ public final class GRCNModel: Recommender {
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let f = forward(on: tape)
         let b = batch.count
-        let u = gatherRows(f.users, batch.users)
         // Eq. 11 for the positives and the negatives.
-        let pos = rowDot(u, gatherRows(f.items, batch.positives))
-        let neg = rowDot(u, gatherRows(f.items, batch.negatives))
+        let (pos, neg) = batchScores(users: f.users, items: f.items, batch)
         // Eq. 13's λ‖θ‖ as MODELS.md item 8: batch means of squared norms of the raw rows.
         let offset = Int32(graph.userCount)
         let idRows = [gatherRows(f.idEmbedding, batch.users),

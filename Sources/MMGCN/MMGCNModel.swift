@@ -159,8 +159,7 @@ public final class MMGCNModel: Recommender {
         }
         var rows = preferences.map { gatherRows($0, batch.users) }
         if let ids {
-            rows += [gatherRows(ids.users, batch.users), gatherRows(ids.items, batch.positives),
-                     gatherRows(ids.items, batch.negatives)]
+            rows += batchLayerZeroRows(users: ids.users, items: ids.items, batch)
         }
         return l2Regularization(rows, weight: regWeight, batchSize: b)
     }

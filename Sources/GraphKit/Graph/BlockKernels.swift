@@ -6,43 +6,35 @@ extension SparseKernels {
     /// out[t][block b] = Σ_{k ∈ row t} w[edge k][b] · x[source k][block b]
     /// (targetCount × d), for `weights` edgeCount × K and `input` sourceCount × d.
     static func blockAggregate(_ adj: Adjacency, weights: Tensor, _ input: Tensor) -> Tensor {
-        let (d, blocks) = (input.cols, weights.cols)
-        let size = d / blocks
-        if d == 0 { return Tensor(rows: adj.targetCount, cols: 0) }
-        return Tensor(rows: adj.targetCount, cols: d) { po in
-        adj.rowPtr.withUnsafeBufferPointer { rp in
-        adj.source.withUnsafeBufferPointer { src in
-        adj.edge.withUnsafeBufferPointer { edge in
-        weights.scalars.withUnsafeBufferPointer { pw in
-        input.scalars.withUnsafeBufferPointer { px in
-            let (x, w, o) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
-            parallelForRows(rp, work: adj.edgeCount * d) { range in
-                for t in range {
-                    accumulateBlockRows(into: o + t * d, d: d, size: size, entries: Int(rp[t])..<Int(rp[t + 1]),
-                                        from: x, row: { Int(src[$0]) }, weights: { w + Int(edge[$0]) * blocks })
-                }
-            }
-        }}}}}
-        }
+        blockGather(rowPtr: adj.rowPtr, neighbour: adj.source, edge: adj.edge, rows: adj.targetCount,
+                    weights: weights, input)
     }
 
     /// out[s][block b] = Σ_{by-source entries of s} w[edge][b] · x[target][block b]
     /// (sourceCount × d): the transpose of `blockAggregate`.
     static func blockAggregateBySource(_ adj: Adjacency, weights: Tensor, _ input: Tensor) -> Tensor {
+        blockGather(rowPtr: adj.sourceRowPtr, neighbour: adj.target, edge: adj.sourceEdge, rows: adj.sourceCount,
+                    weights: weights, input)
+    }
+
+    /// out[r][block b] = Σ_{k ∈ row r} w[edge k][b] · x[neighbour k][block b] over
+    /// one CSR direction of an adjacency (by target, or by source).
+    private static func blockGather(rowPtr: [Int32], neighbour: [Int32], edge: [Int32], rows: Int,
+                                    weights: Tensor, _ input: Tensor) -> Tensor {
         let (d, blocks) = (input.cols, weights.cols)
         let size = d / blocks
-        if d == 0 { return Tensor(rows: adj.sourceCount, cols: 0) }
-        return Tensor(rows: adj.sourceCount, cols: d) { po in
-        adj.sourceRowPtr.withUnsafeBufferPointer { rp in
-        adj.target.withUnsafeBufferPointer { tgt in
-        adj.sourceEdge.withUnsafeBufferPointer { edge in
+        if d == 0 { return Tensor(rows: rows, cols: 0) }
+        return Tensor(rows: rows, cols: d) { po in
+        rowPtr.withUnsafeBufferPointer { rp in
+        neighbour.withUnsafeBufferPointer { nb in
+        edge.withUnsafeBufferPointer { edge in
         weights.scalars.withUnsafeBufferPointer { pw in
         input.scalars.withUnsafeBufferPointer { px in
             let (x, w, o) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
-            parallelForRows(rp, work: adj.edgeCount * d) { range in
-                for s in range {
-                    accumulateBlockRows(into: o + s * d, d: d, size: size, entries: Int(rp[s])..<Int(rp[s + 1]),
-                                        from: x, row: { Int(tgt[$0]) }, weights: { w + Int(edge[$0]) * blocks })
+            parallelForRows(rp, work: edge.count * d) { range in
+                for r in range {
+                    accumulateBlockRows(into: o + r * d, d: d, size: size, entries: Int(rp[r])..<Int(rp[r + 1]),
+                                        from: x, row: { Int(nb[$0]) }, weights: { w + Int(edge[$0]) * blocks })
                 }
             }
         }}}}}

@@ -43,17 +43,15 @@ public func propagate(_ x: Variable, over adj: Adjacency, weights: EdgeWeights =
             return y * x.tape.constant(Tensor(rows: scale.count, cols: 1, scalars: scale))
         }
     case .max:
-        if case .unit = weights { return gatherMax(x, over: adj) }
-        let messages = gatherSources(x, over: adj)
         switch weights {
         case .unit:
             return gatherMax(x, over: adj)
         case let .fixed(w):
             precondition(w.count == adj.edgeCount, "propagate: \(w.count) edge weights for \(adj.edgeCount) edges")
             let wv = x.tape.constant(Tensor(rows: w.count, cols: 1, scalars: w))
-            return segmentMax(messages * wv, over: adj)
+            return segmentMax(gatherSources(x, over: adj) * wv, over: adj)
         case let .learnable(w):
-            return segmentMax(messages * w, over: adj)
+            return segmentMax(gatherSources(x, over: adj) * w, over: adj)
         case let .learnableBlocks(w):
             // Spread w_{e,k} over block k's columns: w (E × K) times a K × d 0/1 matrix.
             let (blocks, d) = (w.cols, x.cols)
@@ -61,7 +59,7 @@ public func propagate(_ x: Variable, over adj: Adjacency, weights: EdgeWeights =
                          "propagate: \(d) columns do not split into \(blocks) equal blocks")
             var spread = Tensor(rows: blocks, cols: d)
             for j in 0..<d { spread[j / (d / blocks), j] = 1 }
-            return segmentMax(messages * matmul(w, x.tape.constant(spread)), over: adj)
+            return segmentMax(gatherSources(x, over: adj) * matmul(w, x.tape.constant(spread)), over: adj)
         }
     }
 }
