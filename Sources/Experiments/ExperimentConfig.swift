@@ -2,18 +2,28 @@ import Foundation
 import ModelRegistry
 import RecommenderCore
 
-/// An experiment: one dataset, one protocol, a list of model entries (each
-/// possibly a grid), a list of seeds, and the table to write. See the README's
-/// "Experiment configs" for the schema.
+/// An experiment: one or more datasets, one protocol, a list of model entries
+/// (each possibly a grid), a list of seeds, and the table to write. See the
+/// README's "Experiment configs" for the schema.
 public struct ExperimentConfig: Sendable {
-    /// The config's name: results go to Results/NAME/.
+    /// The config's name: its tables go to Results/NAME/.
     public var name: String
-    /// Path of the dataset descriptor.
-    public var dataset: String
+    /// The datasets, in table order: each as written in the config and the
+    /// path of its descriptor.
+    public var datasets: [(name: String, path: String)]
+    /// The result store the runs go to: Results/STORE/runs/. Configs that
+    /// share a store share every run with the same settings.
+    public var store: String
     public var evaluationProtocol: EvaluationProtocol
+    /// When set, the test set is also ranked under the sampled protocol with
+    /// this many candidates, from the same trained parameters.
+    public var sampledTest: Int?
     /// Training defaults; a model entry may override any of them, or grid over them.
     public var training: TrainingOptions
     public var seeds: [UInt64]
+    /// Grid points run with the first `tuningSeeds` seeds; the point chosen
+    /// on their mean validation metric then runs with the other seeds.
+    public var tuningSeeds: Int
     /// A grid expanding to more runs than this is refused.
     public var maxRuns: Int
     public var models: [ModelEntry]
@@ -29,17 +39,45 @@ public struct ExperimentConfig: Sendable {
         public var parameters: [String: [HyperparameterValue]]
         /// Each training option's candidate values (one value: fixed).
         public var training: [String: [JSONValue]]
+        /// The datasets (names as in the config) the entry runs on; nil: all.
+        public var datasets: [String]?
+        /// The label of another entry whose chosen grid point this entry
+        /// takes, per dataset, with its own fixed settings on top (an
+        /// ablation runs at the full model's tuned settings).
+        public var tunedAs: String?
+    }
+
+    /// A figure bench draws next to the table.
+    public enum Figure: String, Sendable, CaseIterable {
+        /// The validation metric against the epoch, one line per row.
+        case validation
+        /// The test metric per row as bars with ± std error bars.
+        case test
+        /// The 2-D PCA projection of a few users' items (MMGCN Fig. 4, GRCN Fig. 4).
+        case embeddings
     }
 
     /// What the table shows.
     public struct OutputSpec: Sendable {
         public var table: String
-        public var columns: [MetricKey]
+        public var columns: [TableColumn]
         public var caption: String
+        /// Whether the table has a %Improv. row.
+        public var improvement: Bool
+        /// The row the %Improv. row compares with the strongest other row (default: the first).
+        public var improvementOf: String?
+        public var figures: [Figure]
+        /// The metric of the test bar chart.
+        public var chartMetric: TableColumn
     }
 
     /// Training option keys a model entry may set.
     static let trainingKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "patience", "eval_every"]
+
+    /// The descriptor path of a dataset name (a name under `configsRoot/datasets`, or a path).
+    static func descriptorPath(_ name: String, configsRoot: String) -> String {
+        name.hasSuffix(".json") || name.contains("/") ? name : "\(configsRoot)/datasets/\(name).json"
+    }
 
     /// Reads and checks a config file; dataset names resolve under `configsRoot/datasets`.
     public static func load(_ path: String, registry: ModelRegistry, configsRoot: String = "Configs") throws -> ExperimentConfig {
@@ -58,25 +96,45 @@ public struct ExperimentConfig: Sendable {
     /// Checks a parsed config: every key, type, range, model and hyper-parameter.
     public static func parse(_ json: JSONValue, registry: ModelRegistry, configsRoot: String = "Configs") throws -> ExperimentConfig {
         let root = try JSONReader(json, path: "")
-        try root.allowOnly(["name", "dataset", "protocol", "training", "seeds", "max_runs", "models", "output", "notes"])
+        try root.allowOnly(["name", "dataset", "datasets", "store", "protocol", "training", "seeds", "tuning_seeds",
+                            "max_runs", "models", "output", "notes"])
         guard let name = try root.string("name"), !name.isEmpty,
               name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ConfigError(key: "name", "expected a non-empty name of letters, digits, - and _ (it names the results folder)")
         }
-        guard let datasetName = try root.string("dataset") else {
-            throw ConfigError(key: "dataset", "missing; expected a descriptor name (such as \"tiktok\") or a path to one")
+        var datasetNames: [String] = []
+        if let one = try root.string("dataset") { datasetNames = [one] }
+        if let list = try root.array("datasets") {
+            guard datasetNames.isEmpty else { throw ConfigError(key: "datasets", "give either \"dataset\" or \"datasets\", not both") }
+            datasetNames = try list.enumerated().map { i, v in
+                guard case let .string(s) = v, !s.isEmpty else { throw ConfigError(key: "datasets[\(i)]", "expected a descriptor name or path") }
+                return s
+            }
         }
-        let dataset = datasetName.hasSuffix(".json") || datasetName.contains("/")
-            ? datasetName : "\(configsRoot)/datasets/\(datasetName).json"
-        guard FileManager.default.fileExists(atPath: dataset) else {
-            throw ConfigError(key: "dataset", "no dataset descriptor at \(dataset)")
+        guard !datasetNames.isEmpty, Set(datasetNames).count == datasetNames.count else {
+            throw ConfigError(key: "dataset", "missing; expected a descriptor name (such as \"tiktok\") or a path to one, or \"datasets\": a list of distinct ones")
+        }
+        var datasets: [(name: String, path: String)] = []
+        for (i, name) in datasetNames.enumerated() {
+            let path = descriptorPath(name, configsRoot: configsRoot)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ConfigError(key: datasetNames.count == 1 && root.object["dataset"] != nil ? "dataset" : "datasets[\(i)]",
+                                  "no dataset descriptor at \(path)")
+            }
+            datasets.append((name, path))
+        }
+        let store = try root.string("store") ?? name
+        guard !store.isEmpty, store.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw ConfigError(key: "store", "expected a non-empty name of letters, digits, - and _ (it names the folder of the runs)")
         }
 
         // Protocol.
         var evaluation = EvaluationProtocol()
+        var sampledTest: Int?
         var validMetric = MetricKey(.recall, at: 20)
         if let p = try root.child("protocol") {
-            try p.allowOnly(["ranking", "candidates", "metrics", "ks", "valid_metric", "mask_valid_in_test"])
+            try p.allowOnly(["ranking", "candidates", "metrics", "ks", "valid_metric", "mask_valid_in_test", "sampled_test"])
+            sampledTest = try p.int("sampled_test", min: 1)
             let candidates = try p.int("candidates", min: 1) ?? 1000
             switch try p.string("ranking") ?? "full" {
             case "full": evaluation.ranking = .full
@@ -120,6 +178,10 @@ public struct ExperimentConfig: Sendable {
             throw ConfigError(key: "seeds", "expected a non-empty list of distinct seeds")
         }
         let maxRuns = try root.int("max_runs", min: 1) ?? 200
+        let tuningSeeds = try root.int("tuning_seeds", min: 1) ?? seeds.count
+        guard tuningSeeds <= seeds.count else {
+            throw ConfigError(key: "tuning_seeds", "\(tuningSeeds), but there are \(seeds.count) seeds; expected 1...\(seeds.count)")
+        }
 
         // Models.
         guard let list = try root.array("models"), !list.isEmpty else {
@@ -128,7 +190,7 @@ public struct ExperimentConfig: Sendable {
         var models: [ModelEntry] = []
         for (i, item) in list.enumerated() {
             let m = try JSONReader(item, path: "models[\(i)]")
-            try m.allowOnly(["model", "label", "parameters", "training"])
+            try m.allowOnly(["model", "label", "parameters", "training", "datasets", "tuned_as"])
             guard let modelName = try m.string("model") else {
                 throw ConfigError(key: m.key("model"), "missing; known models: \(registry.names.joined(separator: ", "))")
             }
@@ -163,8 +225,23 @@ public struct ExperimentConfig: Sendable {
                     guard !trainingGrid[k]!.isEmpty else { throw ConfigError(key: t.key(k), "an empty grid") }
                 }
             }
+            var only: [String]?
+            if let list = try m.array("datasets") {
+                only = try list.enumerated().map { j, v in
+                    guard case let .string(s) = v, datasetNames.contains(s) else {
+                        throw ConfigError(key: m.key("datasets[\(j)]"), "expected one of the config's datasets: \(datasetNames.joined(separator: ", "))")
+                    }
+                    return s
+                }
+                guard !(only ?? []).isEmpty else { throw ConfigError(key: m.key("datasets"), "an empty list; leave the key out to run on every dataset") }
+            }
+            let tunedAs = try m.string("tuned_as")
+            if let reference = tunedAs,
+               let k = parameters.first(where: { $0.value.count > 1 })?.key ?? trainingGrid.first(where: { $0.value.count > 1 })?.key {
+                throw ConfigError(key: m.key(k), "a grid on an entry that is tuned_as \"\(reference)\"; give one value")
+            }
             let entry = ModelEntry(model: type.name, label: try m.string("label") ?? type.name,
-                                   parameters: parameters, training: trainingGrid)
+                                   parameters: parameters, training: trainingGrid, datasets: only, tunedAs: tunedAs)
             // Check every grid point now, so a bad value fails before any training.
             for point in entry.gridPoints() {
                 _ = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: "models[\(i)].parameters")
@@ -177,34 +254,76 @@ public struct ExperimentConfig: Sendable {
         guard Set(labels).count == labels.count else {
             throw ConfigError(key: "models", "two entries share a label; give each a distinct \"label\"")
         }
+        for (i, entry) in models.enumerated() {
+            guard let reference = entry.tunedAs else { continue }
+            let key = "models[\(i)].tuned_as"
+            guard let base = models.first(where: { $0.label == reference }) else {
+                throw ConfigError(key: key, "no entry is labelled \"\(reference)\"; expected one of \(labels.joined(separator: ", "))")
+            }
+            guard base.model == entry.model else {
+                throw ConfigError(key: key, "\"\(reference)\" is a \(base.model) entry; tuned_as takes the settings of an entry of the same model")
+            }
+            guard base.tunedAs == nil else {
+                throw ConfigError(key: key, "\"\(reference)\" is itself tuned_as another entry; name an entry with its own grid")
+            }
+            let missing = entryDatasets(entry, datasetNames).filter { !entryDatasets(base, datasetNames).contains($0) }
+            guard missing.isEmpty else {
+                throw ConfigError(key: key, "\"\(reference)\" does not run on \(missing.joined(separator: ", ")), where this entry runs")
+            }
+        }
 
-        let config = ExperimentConfig(name: name, dataset: dataset, evaluationProtocol: evaluation, training: training,
-                                      seeds: seeds, maxRuns: maxRuns, models: models,
-                                      output: try outputSpec(root, name: name, evaluation: evaluation, valid: validMetric))
+        let config = ExperimentConfig(name: name, datasets: datasets, store: store, evaluationProtocol: evaluation,
+                                      sampledTest: sampledTest, training: training, seeds: seeds, tuningSeeds: tuningSeeds,
+                                      maxRuns: maxRuns, models: models,
+                                      output: try outputSpec(root, name: name, evaluation: evaluation, valid: validMetric,
+                                                             sampled: sampledTest != nil, labels: labels))
         let runs = config.plannedRunCount
         guard runs <= maxRuns else {
-            throw ConfigError(key: "max_runs", "the grid expands to \(runs) runs (grid points × \(seeds.count) seeds), more than max_runs = \(maxRuns)")
+            throw ConfigError(key: "max_runs", "the grid expands to \(runs) runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = \(maxRuns)")
         }
         return config
     }
 
-    static func outputSpec(_ root: JSONReader, name: String, evaluation: EvaluationProtocol, valid: MetricKey) throws -> OutputSpec {
+    static func outputSpec(_ root: JSONReader, name: String, evaluation: EvaluationProtocol, valid: MetricKey,
+                           sampled: Bool, labels: [String]) throws -> OutputSpec {
+        let validColumn = TableColumn(metric: valid, sampled: false)
         guard let o = try root.child("output") else {
-            return OutputSpec(table: name, columns: [valid], caption: "")
+            return OutputSpec(table: name, columns: [validColumn], caption: "", improvement: true, improvementOf: nil,
+                              figures: [.validation, .test], chartMetric: validColumn)
         }
-        try o.allowOnly(["table", "columns", "caption"])
-        var columns = [valid]
+        try o.allowOnly(["table", "columns", "caption", "improvement", "improvement_of", "figures", "chart_metric"])
+        func column(_ v: JSONValue, key: String) throws -> TableColumn {
+            guard case let .string(s) = v else { throw ConfigError(key: key, "expected metric@K or sampled:metric@K") }
+            let c = try TableColumn(parsing: s, key: key)
+            guard evaluation.metrics.contains(c.metric) else {
+                throw ConfigError(key: key, "\(c.metric) is not evaluated; add its metric and K to protocol.metrics and protocol.ks")
+            }
+            guard !c.sampled || sampled else {
+                throw ConfigError(key: key, "a sampled column, but protocol.sampled_test is not set")
+            }
+            return c
+        }
+        var columns = [validColumn]
         if let list = try o.array("columns") {
-            columns = try list.enumerated().map { i, v in
-                guard case let .string(s) = v else { throw ConfigError(key: o.key("columns[\(i)]"), "expected metric@K") }
-                let key = try MetricKey(parsing: s, key: o.key("columns[\(i)]"))
-                guard evaluation.metrics.contains(key) else {
-                    throw ConfigError(key: o.key("columns[\(i)]"), "\(key) is not evaluated; add its metric and K to protocol.metrics and protocol.ks")
+            columns = try list.enumerated().map { i, v in try column(v, key: o.key("columns[\(i)]")) }
+        }
+        let improvementOf = try o.string("improvement_of")
+        if let label = improvementOf, !labels.contains(label) {
+            throw ConfigError(key: o.key("improvement_of"), "no entry is labelled \"\(label)\"; expected one of \(labels.joined(separator: ", "))")
+        }
+        var figures: [Figure] = [.validation, .test]
+        if let list = try o.array("figures") {
+            figures = try list.enumerated().map { i, v in
+                guard case let .string(s) = v, let f = Figure(rawValue: s) else {
+                    throw ConfigError(key: o.key("figures[\(i)]"), "expected one of \(Figure.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return key
+                return f
             }
         }
-        return OutputSpec(table: try o.string("table") ?? name, columns: columns, caption: try o.string("caption") ?? "")
+        let chart = try o.object["chart_metric"].map { try column($0, key: o.key("chart_metric")) } ?? columns[0]
+        return OutputSpec(table: try o.string("table") ?? name, columns: columns, caption: try o.string("caption") ?? "",
+                          improvement: try o.bool("improvement") ?? true, improvementOf: improvementOf,
+                          figures: figures, chartMetric: chart)
     }
 
     /// Sets training option `name` from a JSON value, checking type and range.
@@ -220,8 +339,26 @@ public struct ExperimentConfig: Sendable {
         }
     }
 
-    /// Number of runs: grid points of every entry times the seeds.
-    public var plannedRunCount: Int { models.reduce(0) { $0 + $1.gridPoints().count } * seeds.count }
+    /// The dataset names an entry runs on, before the config exists.
+    private static func entryDatasets(_ entry: ModelEntry, _ all: [String]) -> [String] {
+        all.filter { entry.datasets?.contains($0) ?? true }
+    }
+
+    /// The datasets (name, descriptor path) `entry` runs on.
+    public func datasets(of entry: ModelEntry) -> [(name: String, path: String)] {
+        datasets.filter { entry.datasets?.contains($0.name) ?? true }
+    }
+
+    /// Number of runs once every selection is made: per dataset, each tuned
+    /// entry's grid points times the tuning seeds plus the other seeds of the
+    /// chosen point, and each tuned_as entry's one point times all seeds.
+    public var plannedRunCount: Int {
+        models.reduce(0) { total, entry in
+            let perDataset = entry.tunedAs != nil ? seeds.count
+                : entry.gridPoints().count * tuningSeeds + (seeds.count - tuningSeeds)
+            return total + perDataset * datasets(of: entry).count
+        }
+    }
 }
 
 /// One point of a model entry's grid.

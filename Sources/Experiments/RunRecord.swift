@@ -5,7 +5,7 @@ import RecommenderCore
 
 /// Bumped whenever a change to the code changes what a run computes, so that
 /// stored runs of older code are not mistaken for current ones.
-public let codeVersion = "1"
+public let codeVersion = "2"
 
 /// Everything that decides a run's outcome, resolved: the key of a stored run
 /// is a hash of this, so runs made on different machines can be merged.
@@ -21,6 +21,8 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var ranking: String
     public var candidates: Int?
+    /// Candidates of the extra sampled test protocol, if one was run.
+    public var sampledTest: Int?
     public var metrics: [MetricKey]
     public var maskValidInTest: Bool
 

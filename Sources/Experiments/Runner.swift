@@ -3,86 +3,177 @@ import GraphKit
 import ModelRegistry
 import RecommenderCore
 
-/// One run of the plan: a model entry, a grid point and a seed.
+/// One run of the plan: a model entry, a dataset, a grid point and a seed.
 public struct PlannedRun: Sendable {
+    /// Which selection stage a run belongs to.
+    public enum Stage: String, Sendable {
+        /// A grid point with a tuning seed: its validation metric takes part in the choice.
+        case tuning
+        /// A seed of the chosen point beyond the tuning seeds, or a run of a tuned_as entry.
+        case final
+    }
+
     public var entry: Int
     public var label: String
+    /// The dataset's descriptor name.
+    public var dataset: String
     public var point: GridPoint
     public var spec: RunSpec
+    public var stage: Stage
     public var key: String { spec.key }
 }
 
 /// Trains every run of a config that has no stored result, and stores each
-/// as it finishes. Safe to interrupt: finished runs are kept, and the next
-/// call trains only what is missing.
+/// as it finishes. Per dataset it first runs every grid point with the tuning
+/// seeds, chooses each row's point on validation, then runs the chosen
+/// point's other seeds and the tuned_as rows. Safe to interrupt: finished
+/// runs are kept, and the next call trains only what is missing.
 public final class ExperimentRunner {
     public let config: ExperimentConfig
     public let registry: ModelRegistry
-    /// Results/NAME.
+    /// Results/NAME: the tables and figures.
     public let folder: URL
-    public let descriptor: DatasetDescriptor
+    /// Results/STORE: the runs.
+    public let storeFolder: URL
+    /// Each dataset's descriptor, in config order.
+    public let descriptors: [DatasetDescriptor]
     let progressMode: ProgressReporter.Mode
+    private var fileHashes: [String: [String: String]] = [:]
 
     public init(config: ExperimentConfig, registry: ModelRegistry, resultsRoot: String = "Results",
                 progress: ProgressReporter.Mode = .automatic) throws {
         self.config = config
         self.registry = registry
         folder = URL(fileURLWithPath: resultsRoot).appendingPathComponent(config.name)
-        descriptor = try DatasetDescriptor.load(config.dataset)
+        storeFolder = URL(fileURLWithPath: resultsRoot).appendingPathComponent(config.store)
+        descriptors = try config.datasets.map { try DatasetDescriptor.load($0.path) }
         progressMode = progress
     }
 
+    /// The descriptor names of the config's datasets, in order.
+    public var datasetNames: [String] { descriptors.map(\.name) }
+
+    /// The descriptor of the first dataset (the only one of a one-dataset config).
+    public var descriptor: DatasetDescriptor { descriptors[0] }
+
     /// Folder of the per-run JSON files.
-    public var runsFolder: URL { folder.appendingPathComponent("runs") }
+    public var runsFolder: URL { storeFolder.appendingPathComponent("runs") }
 
     /// Creates the results folders and checks that they can be written.
     public func prepareOutput() throws {
-        do {
-            try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
-            let probe = runsFolder.appendingPathComponent(".write-test-\(ProcessInfo.processInfo.processIdentifier)")
-            try Data().write(to: probe)
-            try FileManager.default.removeItem(at: probe)
-        } catch {
-            throw DataError(file: folder.path, "the results folder is not writable (\(error.localizedDescription))")
+        for (target, path) in [(runsFolder, storeFolder.path), (folder, folder.path)] {
+            do {
+                try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                let probe = target.appendingPathComponent(".write-test-\(ProcessInfo.processInfo.processIdentifier)")
+                try Data().write(to: probe)
+                try FileManager.default.removeItem(at: probe)
+            } catch {
+                throw DataError(file: path, "the results folder is not writable (\(error.localizedDescription))")
+            }
         }
     }
 
-    /// Every run of the config, in table order: entries, grid points, seeds.
-    public func plan() throws -> [PlannedRun] {
+    /// SHA-256 of each file a descriptor names, by file name.
+    func hashes(_ descriptor: DatasetDescriptor) throws -> [String: String] {
+        if let known = fileHashes[descriptor.name] { return known }
         var files: [String: String] = [:]
         for path in [descriptor.interactions] + descriptor.features.values.sorted() {
             files[URL(fileURLWithPath: path).lastPathComponent] = try sha256(ofFile: path)
         }
+        fileHashes[descriptor.name] = files
+        return files
+    }
+
+    /// The run of entry `index` at `point` with `seed` on dataset `d` (config order).
+    func plannedRun(entry index: Int, point: GridPoint, seed: UInt64, dataset d: Int,
+                    stage: PlannedRun.Stage) throws -> PlannedRun {
+        let entry = config.models[index]
+        let type = try registry.model(named: entry.model, key: "models[\(index)].model")
+        let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: "models[\(index)].parameters")
+        var training = config.training
+        for (k, v) in point.training {
+            try ExperimentConfig.apply(k, v, to: &training, key: "models[\(index)].training.\(k)")
+        }
+        var candidates: Int?
+        var ranking = "full"
+        if case let .sampled(n) = config.evaluationProtocol.ranking { ranking = "sampled"; candidates = n }
+        let descriptor = descriptors[d]
+        let spec = RunSpec(codeVersion: codeVersion, dataset: descriptor.name, datasetFiles: try hashes(descriptor),
+                           model: type.name, hyperparameters: hyper.values, training: training, seed: seed,
+                           ranking: ranking, candidates: candidates, sampledTest: config.sampledTest,
+                           metrics: config.evaluationProtocol.metrics,
+                           maskValidInTest: config.evaluationProtocol.maskValidInTest)
+        return PlannedRun(entry: index, label: entry.label, dataset: descriptor.name, point: point, spec: spec, stage: stage)
+    }
+
+    /// Dataset `d`'s tuning runs: every grid point of every entry with its
+    /// own grid, with the tuning seeds, in table order.
+    public func tuningRuns(dataset d: Int) throws -> [PlannedRun] {
         var runs: [PlannedRun] = []
-        for (index, entry) in config.models.enumerated() {
-            let type = try registry.model(named: entry.model, key: "models[\(index)].model")
+        for (index, entry) in config.models.enumerated()
+        where entry.tunedAs == nil && config.datasets(of: entry).contains(where: { $0.name == config.datasets[d].name }) {
             for point in entry.gridPoints() {
-                let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: "models[\(index)].parameters")
-                var training = config.training
-                for (k, v) in point.training {
-                    try ExperimentConfig.apply(k, v, to: &training, key: "models[\(index)].training.\(k)")
-                }
-                for seed in config.seeds {
-                    var candidates: Int?
-                    var ranking = "full"
-                    if case let .sampled(n) = config.evaluationProtocol.ranking { ranking = "sampled"; candidates = n }
-                    let spec = RunSpec(codeVersion: codeVersion, dataset: descriptor.name, datasetFiles: files,
-                                       model: type.name, hyperparameters: hyper.values, training: training, seed: seed,
-                                       ranking: ranking, candidates: candidates,
-                                       metrics: config.evaluationProtocol.metrics,
-                                       maskValidInTest: config.evaluationProtocol.maskValidInTest)
-                    runs.append(PlannedRun(entry: index, label: entry.label, point: point, spec: spec))
+                for seed in config.seeds.prefix(config.tuningSeeds) {
+                    runs.append(try plannedRun(entry: index, point: point, seed: seed, dataset: d, stage: .tuning))
                 }
             }
         }
         return runs
     }
 
+    /// Dataset `d`'s final runs that the stored tuning runs decide: the
+    /// chosen point's other seeds, and every seed of the tuned_as entries
+    /// whose reference is chosen. Entries still being tuned give none.
+    public func finalRuns(dataset d: Int, records: [RunRecord]) throws -> [PlannedRun] {
+        let rows = selectOnValidation(config: config, datasets: datasetNames, records: records)
+        var chosen: [String: GridPoint] = [:]
+        for row in rows where row.dataset == datasetNames[d] {
+            guard let selected = row.selected, let entry = config.models.first(where: { $0.label == row.label }),
+                  entry.tunedAs == nil,
+                  let point = entry.gridPoints().first(where: { $0.summary == selected.gridPoint }) else { continue }
+            chosen[row.label] = point
+        }
+        var runs: [PlannedRun] = []
+        for (index, entry) in config.models.enumerated()
+        where config.datasets(of: entry).contains(where: { $0.name == config.datasets[d].name }) {
+            if let reference = entry.tunedAs {
+                guard let base = chosen[reference] else { continue }
+                for seed in config.seeds {
+                    runs.append(try plannedRun(entry: index, point: config.point(of: entry, tunedAt: base), seed: seed,
+                                               dataset: d, stage: .final))
+                }
+            } else if let point = chosen[entry.label] {
+                for seed in config.seeds.dropFirst(config.tuningSeeds) {
+                    runs.append(try plannedRun(entry: index, point: point, seed: seed, dataset: d, stage: .final))
+                }
+            }
+        }
+        return runs
+    }
+
+    /// Every run known now, in table order per dataset: the tuning runs and
+    /// the final runs that the stored tuning runs decide.
+    public func plan() throws -> [PlannedRun] {
+        var runs: [PlannedRun] = []
+        for d in descriptors.indices {
+            let tuning = try tuningRuns(dataset: d)
+            runs += tuning
+            runs += try finalRuns(dataset: d, records: tuning.compactMap(storedRecord))
+        }
+        return runs
+    }
+
+    /// The stored records of every run `plan()` knows.
+    public func storedRecords() throws -> [RunRecord] {
+        try plan().compactMap(storedRecord)
+    }
+
     /// The stored record of `run`, if any.
     ///
     /// The key is the run's spec alone, so a stored run also serves an entry
-    /// that was relabelled since, or a second entry with the same spec: the
-    /// record comes back under the planned run's label and grid point.
+    /// that was relabelled since, a second entry with the same spec, or
+    /// another config sharing the store: the record comes back under the
+    /// planned run's label and grid point.
     public func storedRecord(_ run: PlannedRun) -> RunRecord? {
         let url = runsFolder.appendingPathComponent("\(run.key).json")
         guard let data = try? Data(contentsOf: url),
@@ -105,34 +196,69 @@ public final class ExperimentRunner {
     /// says stop, the run in progress is dropped and the finished ones are kept.
     public func run(shouldStop: @escaping () -> Bool = { false }) throws -> Summary {
         try prepareOutput()
-        let runs = try plan()
         var summary = Summary()
-        var dataset: Dataset?
-        var evaluator: Evaluator?
+        for d in descriptors.indices {
+            var session = DatasetSession(descriptor: descriptors[d], config: config)
+            let tuning = try tuningRuns(dataset: d)
+            try train(tuning, in: &session, summary: &summary, shouldStop: shouldStop)
+            if summary.interrupted { break }
+            let finals = try finalRuns(dataset: d, records: tuning.compactMap(storedRecord))
+            try train(finals, in: &session, summary: &summary, shouldStop: shouldStop)
+            if summary.interrupted { break }
+        }
+        return summary
+    }
+
+    /// The dataset, evaluators and embedding-study users of one dataset, loaded on first use.
+    struct DatasetSession {
+        let descriptor: DatasetDescriptor
+        let config: ExperimentConfig
+        var loaded: (dataset: Dataset, evaluator: Evaluator, sampled: Evaluator?, embeddingUsers: [Int32])?
+
+        init(descriptor: DatasetDescriptor, config: ExperimentConfig) {
+            self.descriptor = descriptor
+            self.config = config
+        }
+
+        mutating func load() throws -> (dataset: Dataset, evaluator: Evaluator, sampled: Evaluator?, embeddingUsers: [Int32]) {
+            if let loaded { return loaded }
+            let dataset = try Dataset(descriptor: descriptor)
+            let evaluator = Evaluator(dataset: dataset, protocol: config.evaluationProtocol)
+            let sampled = config.sampledTest.map { n -> Evaluator in
+                var p = config.evaluationProtocol
+                p.ranking = .sampled(candidates: n)
+                return Evaluator(dataset: dataset, protocol: p)
+            }
+            let value = (dataset, evaluator, sampled, EmbeddingStudy.sampleUsers(dataset))
+            loaded = value
+            return value
+        }
+    }
+
+    func train(_ runs: [PlannedRun], in session: inout DatasetSession, summary: inout Summary,
+               shouldStop: @escaping () -> Bool) throws {
         for (n, run) in runs.enumerated() {
             if let record = storedRecord(run) {
                 summary.skipped += 1
                 summary.records.append(record)
                 continue
             }
-            if shouldStop() { summary.interrupted = true; break }
-            if dataset == nil {
-                dataset = try Dataset(descriptor: descriptor)
-                evaluator = Evaluator(dataset: dataset!, protocol: config.evaluationProtocol)
-            }
+            if shouldStop() { summary.interrupted = true; return }
+            let data = try session.load()
             let type = try registry.model(named: run.spec.model)
-            let label = "[\(n + 1)/\(runs.count) \(run.label) \(run.point.summary) seed \(run.spec.seed)]"
+            let label = "[\(run.dataset) \(run.stage.rawValue) \(n + 1)/\(runs.count) \(run.label) \(run.point.summary) seed \(run.spec.seed)]"
             let progress = ProgressReporter(label: label, mode: progressMode)
             let result: TrainingResult
             do {
                 let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
-                let model = try type.init(dataset: dataset!, hyperparameters: hyper, seed: run.spec.seed)
-                result = Trainer(dataset: dataset!, options: run.spec.training, evaluator: evaluator!)
+                let model = try type.init(dataset: data.dataset, hyperparameters: hyper, seed: run.spec.seed)
+                result = Trainer(dataset: data.dataset, options: run.spec.training, evaluator: data.evaluator,
+                                 sampledTest: data.sampled, embeddingUsers: data.embeddingUsers)
                     .train(model, seed: run.spec.seed, progress: progress, shouldStop: shouldStop)
             } catch {
                 result = .failed("\(error)")
             }
-            if result.stopReason == "interrupted" { summary.interrupted = true; break }
+            if result.stopReason == "interrupted" { summary.interrupted = true; return }
             let record = RunRecord(key: run.key, spec: run.spec, label: run.label, gridPoint: run.point.summary,
                                    result: result, finished: ISO8601DateFormatter().string(from: Date()),
                                    host: ProcessInfo.processInfo.hostName)
@@ -143,6 +269,5 @@ public final class ExperimentRunner {
             if result.status == .failed { summary.failed += 1 }
             summary.records.append(record)
         }
-        return summary
     }
 }

@@ -1,44 +1,60 @@
 import Foundation
 import RecommenderCore
 
-/// Renders a config's results as a CSV of the whole grid and a paper-style
-/// Markdown table of the selected points.
+/// Renders a config's results: a CSV of the whole grid, a paper-style
+/// Markdown table of the selected points (datasets side by side), and the
+/// SVG figures the config asks for.
 public struct ResultTables {
     public let config: ExperimentConfig
     public let rows: [RowOutcome]
-    /// Dataset sizes for the caption, such as "tiktok (9,308 users, 6,710 items)".
-    public let datasetLine: String
+    /// Each dataset's descriptor name and its caption line, such as
+    /// "tiktok (9,308 users, 6,710 items)", in config order.
+    public let datasets: [(name: String, line: String)]
     public let commit: String
     public let date: String
 
-    public init(config: ExperimentConfig, records: [RunRecord], datasetLine: String,
+    public init(config: ExperimentConfig, records: [RunRecord], datasets: [(name: String, line: String)],
                 commit: String = currentCommit(), date: Date = Date()) {
+        precondition(datasets.count == config.datasets.count,
+                     "ResultTables: \(datasets.count) dataset lines for \(config.datasets.count) datasets")
         self.config = config
-        self.rows = selectOnValidation(config: config, records: records)
-        self.datasetLine = datasetLine
+        self.datasets = datasets
+        self.rows = selectOnValidation(config: config, datasets: datasets.map(\.name), records: records)
         self.commit = commit
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         self.date = formatter.string(from: date)
     }
 
-    /// Every grid point of every row, with its validation mean (which chose),
-    /// its test means and standard deviations, and whether it was selected.
+    /// The row of entry `label` on dataset `name`, if the entry runs there.
+    public func row(_ label: String, dataset name: String) -> RowOutcome? {
+        rows.first { $0.label == label && $0.dataset == name }
+    }
+
+    /// Every grid point of every row on every dataset, with its validation
+    /// mean over the tuning seeds (which chose), its test means and standard
+    /// deviations, and whether it was selected.
     public func csv() -> String {
         let valid = config.training.validMetric
-        var header = ["label", "model", "grid_point", "selected", "status", "seeds", "valid_\(valid)_mean"]
-        for c in config.output.columns { header += ["test_\(c)_mean", "test_\(c)_std"] }
+        var header = ["dataset", "label", "model", "grid_point", "selected", "status", "seeds", "valid_\(valid)_mean"]
+        for c in config.output.columns {
+            let name = c.description.replacingOccurrences(of: " ", with: "_")
+            header += ["test_\(name)_mean", "test_\(name)_std"]
+        }
         var lines = [header.joined(separator: ",")]
         for row in rows {
             for p in row.points {
-                let finished = p.records.filter { $0.result.status == .finished }
-                var fields = [csvField(row.label), row.model, csvField(p.gridPoint),
-                              p.gridPoint == row.selected?.gridPoint ? "yes" : "no",
-                              p.failure.map { csvField("failed: \($0)") }
-                                  ?? (p.missingSeeds > 0 ? "incomplete: \(p.missingSeeds) seeds not run" : "finished"),
-                              String(p.records.count), p.validMean.map { format($0, 6) } ?? ""]
+                let isSelected = p.gridPoint == row.selected?.gridPoint
+                // The selected point is reported over all seeds; the others over the tuning seeds.
+                let shown = isSelected ? row.selected! : p
+                let finished = shown.records.filter { $0.result.status == .finished }
+                var fields = [row.dataset, csvField(row.label), row.model, csvField(p.gridPoint),
+                              isSelected ? "yes" : "no",
+                              shown.failure.map { csvField("failed: \($0)") }
+                                  ?? (shown.missingSeeds > 0 ? "incomplete: \(shown.missingSeeds) seeds not run" : "finished"),
+                              String(shown.records.count), p.validMean.map { format($0, 6) } ?? ""]
                 for c in config.output.columns {
-                    let values = finished.compactMap { $0.result.test?[c] }
+                    let values = finished.compactMap { c.value(in: $0.result) }
                     let (m, s) = meanAndStd(values)
                     fields += values.isEmpty ? ["", ""] : [format(m, 6), format(s, 6)]
                 }
@@ -48,12 +64,25 @@ public struct ResultTables {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One cell group of the table: a dataset and a column.
+    struct Cell {
+        var dataset: String
+        var column: TableColumn
+    }
+
+    var cells: [Cell] {
+        datasets.flatMap { d in config.output.columns.map { Cell(dataset: d.name, column: $0) } }
+    }
+
     /// The table: one row per model entry (mean ± std over seeds of the test
-    /// metrics at the point chosen on validation), the best in each column in
-    /// bold, a %Improv. row (the first row against the strongest other row),
-    /// and an asterisk where a paired t-test over seeds gives p < 0.05.
+    /// metrics at the point chosen on validation), datasets side by side, the
+    /// best in each column in bold, a %Improv. row (the `improvement_of` row,
+    /// by default the first, against the strongest other row), and an
+    /// asterisk where a paired t-test over seeds gives p < 0.05.
     public func markdown() -> String {
-        let columns = config.output.columns
+        let cells = self.cells
+        let labels = config.models.map(\.label)
+        let focus = config.output.improvementOf ?? labels[0]
         var out: [String] = []
         out.append("# \(config.output.table)")
         out.append("")
@@ -66,84 +95,103 @@ public struct ResultTables {
         case let .sampled(n):
             protocolText = "sampled ranking: held-out items among \(n) non-interacted items per user"
         }
-        out.append("- Dataset: \(datasetLine)")
-        out.append("- Protocol: \(protocolText)")
-        out.append("- Selection: for each row, the grid point with the best mean validation \(config.training.validMetric) over the seeds; test decides nothing")
+        for d in datasets { out.append("- Dataset: \(d.line)") }
+        out.append("- Protocol: \(protocolText)" + (config.sampledTest.map {
+            "; \"sampled\" columns rank the same test items among \($0) sampled non-interacted items per user (the MMGCN paper's protocol), from the same trained parameters"
+        } ?? ""))
+        let t = config.training
+        out.append("- Training: BPR, Adam, batch \(t.batchSize), at most \(t.epochs) epochs, early stop after \(t.patience) validations without gain in \(t.validMetric); test at the best validation epoch")
+        let tuning = config.seeds.prefix(config.tuningSeeds).map(String.init).joined(separator: ", ")
+        out.append("- Selection: for each row and dataset, the grid point with the best mean validation \(t.validMetric) over seed(s) \(tuning); test decides nothing"
+                   + (config.models.contains { $0.tunedAs != nil } ? ". A row marked † takes the point chosen for the row it names (see below)" : ""))
         out.append(config.seeds.count == 1
             ? "- Seed: \(config.seeds[0]); values are the test metrics of that one run (no spread to show)"
-            : "- Seeds: \(config.seeds.map(String.init).joined(separator: ", ")); values are test mean ± std over them")
+            : "- Seeds: \(config.seeds.map(String.init).joined(separator: ", ")); values are test mean ± std over them at the chosen point")
         out.append("- Produced by `bench run` at commit \(commit) on \(date)")
         out.append("")
-        out.append("| Model | " + columns.map(\.description).joined(separator: " | ") + " |")
-        out.append("|---|" + columns.map { _ in "---:" }.joined(separator: "|") + "|")
-        let means: [[Double?]] = rows.map { row in
-            columns.map { c in
-                let v = row.testValues(c).map(\.value)
-                return v.isEmpty ? nil : meanAndStd(v).mean
+        let many = datasets.count > 1
+        out.append("| Model | " + cells.map { many ? "\($0.dataset) \($0.column)" : $0.column.description }.joined(separator: " | ") + " |")
+        out.append("|---|" + cells.map { _ in "---:" }.joined(separator: "|") + "|")
+        // Per label and cell: the seeds' values.
+        func values(_ label: String, _ cell: Cell) -> [(seed: UInt64, value: Double)]? {
+            row(label, dataset: cell.dataset)?.testValues(cell.column)
+        }
+        let means: [[Double?]] = labels.map { label in
+            cells.map { c in
+                guard let v = values(label, c), !v.isEmpty else { return nil }
+                return meanAndStd(v.map(\.value)).mean
             }
         }
-        let best: [Double?] = columns.indices.map { j in means.compactMap { $0[j] }.max() }
-        // The strongest other row per column, and the first row's significance against it.
-        var strongest: [Int?] = columns.indices.map { _ in nil }
-        var significant: [Bool] = columns.map { _ in false }
-        for (j, c) in columns.enumerated() where rows.count > 1 {
-            let others = (1..<rows.count).filter { means[$0][j] != nil }
+        let best: [Double?] = cells.indices.map { j in means.compactMap { $0[j] }.max() }
+        let focusIndex = labels.firstIndex(of: focus)!
+        var strongest: [Int?] = cells.map { _ in nil }
+        var significant: [Bool] = cells.map { _ in false }
+        for (j, c) in cells.enumerated() where labels.count > 1 && config.output.improvement {
+            let others = labels.indices.filter { $0 != focusIndex && means[$0][j] != nil }
             guard let k = others.max(by: { means[$0][j]! < means[$1][j]! }) else { continue }
             strongest[j] = k
-            let first = Dictionary(uniqueKeysWithValues: rows[0].testValues(c).map { ($0.seed, $0.value) })
-            let other = Dictionary(uniqueKeysWithValues: rows[k].testValues(c).map { ($0.seed, $0.value) })
-            let seeds = first.keys.filter { other[$0] != nil }.sorted()
-            if let test = pairedTTest(seeds.map { first[$0]! }, seeds.map { other[$0]! }), test.p < 0.05 {
+            let mine = Dictionary(uniqueKeysWithValues: (values(focus, c) ?? []).map { ($0.seed, $0.value) })
+            let other = Dictionary(uniqueKeysWithValues: (values(labels[k], c) ?? []).map { ($0.seed, $0.value) })
+            let seeds = mine.keys.filter { other[$0] != nil }.sorted()
+            if let test = pairedTTest(seeds.map { mine[$0]! }, seeds.map { other[$0]! }), test.p < 0.05 {
                 significant[j] = true
             }
         }
-        for (i, row) in rows.enumerated() {
-            var cells: [String] = []
-            for (j, c) in columns.enumerated() {
-                let values = row.testValues(c).map(\.value)
-                guard !values.isEmpty else {
-                    if let why = row.points.compactMap(\.failure).first {
-                        cells.append("failed (\(why.prefix(60)))")
+        for (i, entry) in config.models.enumerated() {
+            var texts: [String] = []
+            for (j, c) in cells.enumerated() {
+                guard let row = row(entry.label, dataset: c.dataset) else { texts.append("–"); continue }
+                let v = row.testValues(c.column).map(\.value)
+                guard !v.isEmpty else {
+                    if let why = (row.points + [row.selected].compactMap { $0 }).compactMap(\.failure).first {
+                        texts.append("failed (\(why.prefix(60)))")
                     } else {
-                        cells.append("not run yet")
+                        texts.append("not run yet")
                     }
                     continue
                 }
-                let (m, s) = meanAndStd(values)
+                let (m, s) = meanAndStd(v)
                 // One run has no spread: print its value alone, not "± 0.0000".
-                var text = values.count == 1 ? format(m, 4) : "\(format(m, 4)) ± \(format(s, 4))"
+                var text = v.count == 1 ? format(m, 4) : "\(format(m, 4)) ± \(format(s, 4))"
                 if let b = best[j], m == b { text = "**\(text)**" }
-                if i == 0 && significant[j] { text += "\\*" }
-                cells.append(text)
+                if i == focusIndex && significant[j] { text += "\\*" }
+                if let missing = row.selected?.missingSeeds, missing > 0 { text += " (\(v.count) of \(config.seeds.count) seeds)" }
+                texts.append(text)
             }
-            out.append("| \(row.label) | " + cells.joined(separator: " | ") + " |")
+            out.append("| \(entry.label)\(entry.tunedAs == nil ? "" : " †") | " + texts.joined(separator: " | ") + " |")
         }
-        if rows.count > 1 {
-            let improvements: [String] = columns.indices.map { j in
-                guard let first = means[0][j], let k = strongest[j], let other = means[k][j], other != 0 else { return "–" }
-                let gain = 100 * (first - other) / other
+        if labels.count > 1 && config.output.improvement {
+            let improvements: [String] = cells.indices.map { j in
+                guard let mine = means[focusIndex][j], let k = strongest[j], let other = means[k][j], other != 0 else { return "–" }
+                let gain = 100 * (mine - other) / other
                 return String(format: "%+.2f%%", gain) + (significant[j] ? "\\*" : "")
             }
             out.append("| %Improv. | " + improvements.joined(separator: " | ") + " |")
+            out.append("")
+            out.append("%Improv.: \(focus) against the strongest other row in each column. " +
+                       "\\* : paired t-test over the seeds, p < 0.05.")
         }
         out.append("")
-        if rows.count > 1 {
-            out.append("%Improv.: \(rows[0].label) against the strongest other row in each column. " +
-                       "\\* : paired t-test over the seeds, p < 0.05.")
-            out.append("")
-        }
         out.append("Selected grid points:")
         out.append("")
-        for row in rows {
-            out.append("- \(row.label): \(row.selected?.gridPoint ?? "none finished")")
+        for entry in config.models {
+            for d in datasets where row(entry.label, dataset: d.name) != nil {
+                let r = row(entry.label, dataset: d.name)!
+                let how = entry.tunedAs.map { " († the point chosen for \($0), with its own settings)" } ?? ""
+                out.append("- \(entry.label)\(many ? " on \(d.name)" : ""): \(r.selected?.gridPoint ?? "none chosen yet")\(how)")
+            }
         }
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// Writes NAME.csv and NAME.md into `folder`, atomically.
+    /// Writes NAME.csv, NAME.md and the figures into `folder`, each atomically.
     public func write(to folder: URL) throws {
-        try AtomicFile.write(Data(csv().utf8), to: folder.appendingPathComponent("\(config.output.table).csv").path)
-        try AtomicFile.write(Data(markdown().utf8), to: folder.appendingPathComponent("\(config.output.table).md").path)
+        let name = config.output.table
+        try AtomicFile.write(Data(csv().utf8), to: folder.appendingPathComponent("\(name).csv").path)
+        try AtomicFile.write(Data(markdown().utf8), to: folder.appendingPathComponent("\(name).md").path)
+        for (figure, svg) in figures() {
+            try AtomicFile.write(Data(svg.utf8), to: folder.appendingPathComponent("\(name)-\(figure.rawValue).svg").path)
+        }
     }
 }
 

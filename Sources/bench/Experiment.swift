@@ -40,10 +40,13 @@ struct ConfigOptions: ParsableArguments {
 
 /// Re-renders and writes the tables of a config from its stored runs.
 func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL {
-    let data = try Dataset(descriptor: runner.descriptor)
-    let line = "\(data.name): \(data.userCount) users, \(data.itemCount) items, \(data.graph.edgeCount) training pairs"
-        + (data.modalities.isEmpty ? ", no features" : ", features: " + data.modalities.map(\.rawValue).joined(separator: ", "))
-    let tables = ResultTables(config: runner.config, records: records, datasetLine: line)
+    let lines = try runner.descriptors.map { descriptor in
+        let data = try Dataset(descriptor: descriptor)
+        let line = "\(data.name): \(data.userCount) users, \(data.itemCount) items, \(data.graph.edgeCount) training pairs"
+            + (data.modalities.isEmpty ? ", no features" : ", features: " + data.modalities.map(\.rawValue).joined(separator: ", "))
+        return (name: data.name, line: line)
+    }
+    let tables = ResultTables(config: runner.config, records: records, datasets: lines)
     try tables.write(to: runner.folder)
     return runner.folder.appendingPathComponent("\(runner.config.output.table).md")
 }
@@ -52,7 +55,7 @@ func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train every run of a config that has no stored result, then write its tables.",
-        discussion: "Runs are stored one JSON file each under RESULTS/NAME/runs/, keyed by a hash of their resolved settings; a run whose file exists is skipped. SIGINT or SIGTERM stops after the current epoch and keeps the finished runs.")
+        discussion: "Runs are stored one JSON file each under RESULTS/STORE/runs/ (STORE is the config's \"store\", by default its name), keyed by a hash of their resolved settings; a run whose file exists is skipped. Per dataset, every grid point runs with the tuning seeds first; the point chosen on validation then runs with the other seeds. SIGINT or SIGTERM stops after the current epoch and keeps the finished runs.")
 
     @OptionGroup var options: ConfigOptions
     @Flag(help: "No progress output.") var quiet = false
@@ -95,7 +98,7 @@ struct Table: ParsableCommand {
         let config = try options.load()
         do {
             let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
-            let records = try runner.plan().compactMap { runner.storedRecord($0) }
+            let records = try runner.storedRecords()
             try runner.prepareOutput()
             let table = try writeTables(runner, records: records)
             print("\(records.count) of \(config.plannedRunCount) runs stored; table: \(table.path)")
@@ -117,23 +120,26 @@ struct Validate: ParsableCommand {
         let config = try options.load()
         do {
             let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
-            let data = try Dataset(descriptor: runner.descriptor)
-            for entry in config.models {
-                let type = try ModelRegistry.standard.model(named: entry.model)
-                // Building each model once checks settings that depend on the data (VBPR needs features, say).
-                for point in entry.gridPoints().prefix(1) {
-                    let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: entry.label)
-                    _ = try type.init(dataset: data, hyperparameters: hyper, seed: 0)
+            print("\(config.name): valid")
+            for (d, descriptor) in runner.descriptors.enumerated() {
+                let data = try Dataset(descriptor: descriptor)
+                for entry in config.models where config.datasets(of: entry).contains(where: { $0.name == config.datasets[d].name }) {
+                    let type = try ModelRegistry.standard.model(named: entry.model)
+                    // Building each model once checks settings that depend on the data (VBPR needs features, say).
+                    for point in entry.gridPoints().prefix(1) {
+                        let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: entry.label)
+                        _ = try type.init(dataset: data, hyperparameters: hyper, seed: 0)
+                    }
                 }
+                print(data.summary)
             }
             let plan = try runner.plan()
             let stored = plan.filter { runner.storedRecord($0) != nil }.count
-            print("\(config.name): valid")
-            print(data.summary)
             for entry in config.models {
-                print("  \(entry.label) (\(entry.model)): \(entry.gridPoints().count) grid point(s)")
+                let how = entry.tunedAs.map { "tuned as \($0)" } ?? "\(entry.gridPoints().count) grid point(s)"
+                print("  \(entry.label) (\(entry.model)): \(how), on \(config.datasets(of: entry).map(\.name).joined(separator: ", "))")
             }
-            print("  \(plan.count) runs (\(config.seeds.count) seeds), \(stored) already stored in \(runner.runsFolder.path)")
+            print("  \(config.plannedRunCount) runs once every point is chosen (\(config.seeds.count) seeds, \(config.tuningSeeds) for tuning); \(plan.count) known now, \(stored) already stored in \(runner.runsFolder.path)")
         } catch let error as DataError {
             throw ValidationError("\(error)")
         } catch let error as ConfigError {

@@ -56,11 +56,11 @@ func temporaryFolder() throws -> URL {
         #expect(first.trained == 6 && first.skipped == 0 && first.failed == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: runner.runsFolder.path).filter { $0.hasSuffix(".json") }
         #expect(files.count == 6)
-        let tables = ResultTables(config: config, records: first.records, datasetLine: "toy", commit: "test")
+        let tables = ResultTables(config: config, records: first.records, datasets: [("mmgcn-toy", "toy")], commit: "test")
         try tables.write(to: runner.folder)
         let csv = try String(contentsOf: runner.folder.appendingPathComponent("toy.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 1 + 3)  // header + 2 ItemBias points + 1 LightGCN point
-        #expect(csv.hasPrefix("label,model,grid_point,selected,status,seeds,valid_recall@10_mean,test_recall@10_mean"))
+        #expect(csv.hasPrefix("dataset,label,model,grid_point,selected,status,seeds,valid_recall@10_mean,test_recall@10_mean"))
         let md = try String(contentsOf: runner.folder.appendingPathComponent("toy.md"), encoding: .utf8)
         #expect(md.contains("| ItemBias |") && md.contains("| LightGCN |") && md.contains("| %Improv. |"))
         // A second run finds every result and trains nothing.
@@ -84,9 +84,9 @@ func temporaryFolder() throws -> URL {
         let again = try runner.run()
         #expect(again.trained == 0 && again.skipped == 4)
         #expect(again.records.map(\.label) == ["Popularity", "Popularity", "Again", "Again"])
-        let md = ResultTables(config: relabelled, records: again.records, datasetLine: "toy", commit: "test").markdown()
+        let md = ResultTables(config: relabelled, records: again.records, datasets: [("mmgcn-toy", "toy")], commit: "test").markdown()
         #expect(!md.contains("not run yet"), "\(md)")
-        let rows = selectOnValidation(config: relabelled, records: again.records)
+        let rows = selectOnValidation(config: relabelled, datasets: ["mmgcn-toy"], records: again.records)
         #expect(rows.map { $0.selected?.records.count } == [2, 2])
         #expect(rows[0].testValues(MetricKey(.recall, at: 10)).map(\.value)
                 == rows[1].testValues(MetricKey(.recall, at: 10)).map(\.value))
@@ -130,7 +130,7 @@ func temporaryFolder() throws -> URL {
         let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
         let summary = try runner.run()
         #expect(summary.trained == 4 && summary.failed == 2)
-        let md = ResultTables(config: config, records: summary.records, datasetLine: "baby", commit: "test").markdown()
+        let md = ResultTables(config: config, records: summary.records, datasets: [("baby", "baby")], commit: "test").markdown()
         #expect(md.contains("| VBPR | failed (VBPR: dataset baby has no item features"), "\(md)")
     }
 }
@@ -159,11 +159,11 @@ func temporaryFolder() throws -> URL {
             record("LightGCN", "n_layers=2", seed: 1, valid: 0.20, test: 0.90, key: key),
             record("LightGCN", "n_layers=2", seed: 2, valid: 0.22, test: 0.92, key: key),
         ]
-        let rows = selectOnValidation(config: config, records: records)
+        let rows = selectOnValidation(config: config, datasets: ["toy"], records: records)
         #expect(rows[0].selected?.gridPoint == "n_layers=1")
         #expect(abs(rows[0].selected!.validMean! - 0.31) < 1e-12)
         #expect(rows[0].testValues(key).map(\.value) == [0.10, 0.12])
-        let md = ResultTables(config: config, records: records, datasetLine: "toy", commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
         #expect(md.contains("| LightGCN | **0.1100 ± 0.0141** |"), "\(md)")
     }
 
@@ -173,7 +173,7 @@ func temporaryFolder() throws -> URL {
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1]"#))
         let key = MetricKey(.recall, at: 10)
         let records = [record("LightGCN", "default", seed: 1, valid: 0.30, test: 0.1234, key: key)]
-        let md = ResultTables(config: config, records: records, datasetLine: "toy", commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
         #expect(md.contains("| LightGCN | **0.1234** |"), "\(md)")
         #expect(md.contains("- Seed: 1; values are the test metrics of that one run"), "\(md)")
         #expect(!md.contains("±"), "\(md)")
@@ -190,7 +190,7 @@ func temporaryFolder() throws -> URL {
             records.append(record("A", "default", seed: UInt64(s + 1), valid: 0.5, test: a[s], key: key))
             records.append(record("B", "default", seed: UInt64(s + 1), valid: 0.5, test: b[s], key: key))
         }
-        let md = ResultTables(config: config, records: records, datasetLine: "toy", commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
         #expect(md.contains("| A | **0.0910 ± 0.0012**\\* |"), "\(md)")
         #expect(md.contains("| B | 0.0862 ± 0.0011 |"), "\(md)")
         #expect(md.contains("| %Improv. | +5.53%\\* |"), "\(md)")

@@ -70,11 +70,22 @@ public final class Dataset: @unchecked Sendable {
 
     /// Loads the files a descriptor names and validates them.
     public convenience init(descriptor: DatasetDescriptor) throws {
-        let interactions = try InteractionFile.load(descriptor.interactions)
+        var interactions = try InteractionFile.load(descriptor.interactions)
         var features: [(Modality, Tensor, String)] = []
         for modality in Modality.allCases {
             guard let path = descriptor.features[modality] else { continue }
             features.append((modality, try NumpyArray.loadMatrix(path), path))
+        }
+        if let limit = descriptor.userLimit {
+            let kept = interactions.keepingUsers(below: limit)
+            interactions = kept.interactions
+            features = try features.map { modality, matrix, path in
+                guard let last = kept.items.last, Int(last) < matrix.rows else {
+                    throw DataError(file: path, location: "shape",
+                                    "\(matrix.rows) rows, but the interactions name item \(kept.items.last ?? 0); expected one row per item")
+                }
+                return (modality, gatherRows(Tape.noGrad().constant(matrix), kept.items).value, path)
+            }
         }
         try self.init(name: descriptor.name, interactions: interactions, features: features,
                       source: descriptor.interactions)

@@ -25,12 +25,18 @@ public struct DatasetDescriptor: Sendable, Equatable {
     public var interactions: String
     /// Absolute path of each modality's `.npy` feature file.
     public var features: [Modality: String]
+    /// When set (JSON key `user_limit`), only users 0..<userLimit are kept,
+    /// with the items they interact with in any split, re-indexed densely in
+    /// id order, and those items' feature rows: a fixed user sample of a
+    /// dataset too large for a time budget.
+    public var userLimit: Int?
 
     /// A descriptor from its parts (paths as given).
-    public init(name: String, interactions: String, features: [Modality: String] = [:]) {
+    public init(name: String, interactions: String, features: [Modality: String] = [:], userLimit: Int? = nil) {
         self.name = name
         self.interactions = interactions
         self.features = features
+        self.userLimit = userLimit
     }
 
     /// Reads a descriptor file; unknown keys and wrong types are errors.
@@ -45,7 +51,7 @@ public struct DatasetDescriptor: Sendable, Equatable {
         guard let root = object as? [String: Any] else {
             throw DataError(file: path, "expected a JSON object with keys name, interactions, features")
         }
-        let known: Set<String> = ["name", "interactions", "features", "source", "notes"]
+        let known: Set<String> = ["name", "interactions", "features", "user_limit", "source", "notes"]
         for key in root.keys where !known.contains(key) {
             throw DataError(file: path, location: "key '\(key)'",
                             "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
@@ -77,6 +83,13 @@ public struct DatasetDescriptor: Sendable, Equatable {
                 features[modality] = resolve(file)
             }
         }
-        return DatasetDescriptor(name: name, interactions: resolve(interactions), features: features)
+        var userLimit: Int?
+        if let raw = root["user_limit"] {
+            guard let n = raw as? Int, !(raw is Bool), n > 0 else {
+                throw DataError(file: path, location: "key 'user_limit'", "expected a positive integer (keep users 0..<N)")
+            }
+            userLimit = n
+        }
+        return DatasetDescriptor(name: name, interactions: resolve(interactions), features: features, userLimit: userLimit)
     }
 }

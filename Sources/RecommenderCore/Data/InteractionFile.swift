@@ -34,6 +34,19 @@ public struct InteractionFile: Sendable {
         self.splits = splits
     }
 
+    /// The interactions of users 0..<limit, with the items they name (in any
+    /// split) re-indexed densely in id order; `items[k]` is the old id of new
+    /// item k.
+    public func keepingUsers(below limit: Int) -> (interactions: InteractionFile, items: [Int32]) {
+        var keep: [Int] = []
+        for k in users.indices where Int(users[k]) < limit { keep.append(k) }
+        let items = Array(Set(keep.map { self.items[$0] })).sorted()
+        var newID: [Int32: Int32] = [:]
+        for (n, old) in items.enumerated() { newID[old] = Int32(n) }
+        return (InteractionFile(users: keep.map { users[$0] }, items: keep.map { newID[self.items[$0]]! },
+                                splits: keep.map { splits[$0] }), items)
+    }
+
     /// Reads and validates `path`.
     public static func load(_ path: String) throws -> InteractionFile {
         try parse(try InputFile.contents(of: path), file: path)

@@ -49,6 +49,13 @@ public protocol Scorer {
     var itemCount: Int { get }
     /// Scores of `users` against all items: users.count × I.
     func scores(users: [Int32]) -> Tensor
+    /// The final user and item vectors whose dot products are the scores,
+    /// for the embedding study; nil for a scorer without them.
+    var representations: (users: Tensor, items: Tensor)? { get }
+}
+
+extension Scorer {
+    public var representations: (users: Tensor, items: Tensor)? { nil }
 }
 
 /// y_ui = u_u · i_i for final user and item representations, through one
@@ -67,6 +74,8 @@ public struct DotProductScorer: Scorer {
     }
 
     public var itemCount: Int { itemVectors.rows }
+
+    public var representations: (users: Tensor, items: Tensor)? { (userVectors, itemVectors) }
 
     public func scores(users: [Int32]) -> Tensor {
         let block = gatherRows(Tape.noGrad().constant(userVectors), users).value

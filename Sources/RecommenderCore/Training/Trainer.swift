@@ -61,6 +61,10 @@ public struct TrainingResult: Sendable, Codable {
     public var valid: EvaluationResult?
     /// Test metrics at the best epoch, taken once after training.
     public var test: EvaluationResult?
+    /// The same parameters' test metrics under the sampled protocol, when asked for.
+    public var testSampled: EvaluationResult?
+    /// The best epoch's representations of a few users and their items, in 2-D, when asked for.
+    public var embedding: EmbeddingProjection?
     /// Mean seconds of training per epoch (without evaluation).
     public var secondsPerEpoch: Double
     /// Mean seconds of one validation pass.
@@ -71,7 +75,8 @@ public struct TrainingResult: Sendable, Codable {
     /// A run that failed before training (a model that could not be built, say).
     public static func failed(_ reason: String) -> TrainingResult {
         TrainingResult(status: .failed, failure: reason, stopReason: "failed", epochs: [], bestEpoch: nil,
-                       valid: nil, test: nil, secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
+                       valid: nil, test: nil, testSampled: nil, embedding: nil,
+                       secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
     }
 }
 
@@ -82,13 +87,23 @@ public final class Trainer {
     public let dataset: Dataset
     public let options: TrainingOptions
     public let evaluator: Evaluator
+    /// A second test protocol (the MMGCN paper's sampled candidates, say),
+    /// applied to the best epoch's parameters after the main test.
+    public let sampledTest: Evaluator?
+    /// Users of the embedding study (`EmbeddingStudy`); none: no projection.
+    public let embeddingUsers: [Int32]
 
-    public init(dataset: Dataset, options: TrainingOptions, evaluator: Evaluator) {
+    /// A trainer validating and testing with `evaluator`; `sampledTest` and
+    /// `embeddingUsers` add the extra test protocol and the embedding study.
+    public init(dataset: Dataset, options: TrainingOptions, evaluator: Evaluator,
+                sampledTest: Evaluator? = nil, embeddingUsers: [Int32] = []) {
         precondition(options.epochs > 0 && options.batchSize > 0 && options.patience > 0 && options.evalEvery > 0,
                      "TrainingOptions: epochs, batch size, patience and eval_every must be positive")
         self.dataset = dataset
         self.options = options
         self.evaluator = evaluator
+        self.sampledTest = sampledTest
+        self.embeddingUsers = embeddingUsers
     }
 
     /// Trains `model`; `seed` drives shuffling, negatives and dropout. A run
@@ -107,12 +122,13 @@ public final class Trainer {
         var stopReason = "reached \(options.epochs) epochs"
         let key = options.validMetric
 
-        func finish(_ status: RunStatus, failure: String?, test: EvaluationResult?) -> TrainingResult {
+        func finish(_ status: RunStatus, failure: String?, test: EvaluationResult?,
+                    testSampled: EvaluationResult? = nil, embedding: EmbeddingProjection? = nil) -> TrainingResult {
             let trainTimes = records.map(\.trainSeconds)
             let evalTimes = records.filter { $0.valid != nil }.map(\.evalSeconds)
             return TrainingResult(
                 status: status, failure: failure, stopReason: stopReason, epochs: records, bestEpoch: bestEpoch,
-                valid: bestValid, test: test,
+                valid: bestValid, test: test, testSampled: testSampled, embedding: embedding,
                 secondsPerEpoch: trainTimes.isEmpty ? 0 : trainTimes.reduce(0, +) / Double(trainTimes.count),
                 secondsPerEvaluation: evalTimes.isEmpty ? 0 : evalTimes.reduce(0, +) / Double(evalTimes.count),
                 totalSeconds: Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9)
@@ -186,9 +202,15 @@ public final class Trainer {
         // Test the parameters of the best validation epoch, once.
         for (p, v) in zip(parameters, snapshot) { p.value = v }
         do {
-            let test = try evaluator.evaluate(try model.makeScorer(), on: .test)
+            let scorer = try model.makeScorer()
+            let test = try evaluator.evaluate(scorer, on: .test)
             progress.note("\(stopReason); best epoch \(bestEpoch ?? 0): valid \(key) \(String(format: "%.4f", best)), test \(key) \(String(format: "%.4f", test[key]))")
-            return finish(.finished, failure: nil, test: test)
+            let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
+            var embedding: EmbeddingProjection?
+            if !embeddingUsers.isEmpty, let r = scorer.representations {
+                embedding = try EmbeddingStudy.project(users: r.users, items: r.items, sample: embeddingUsers, dataset: dataset)
+            }
+            return finish(.finished, failure: nil, test: test, testSampled: sampled, embedding: embedding)
         } catch {
             return fail("test evaluation: \(error)")
         }

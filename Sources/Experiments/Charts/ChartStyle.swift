@@ -1,0 +1,60 @@
+import Foundation
+
+/// Font sizes, colours and the colour-blind-safe palette shared by every chart.
+enum ChartStyle {
+    /// The Okabe–Ito palette, cycled when there are more labels than colours.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+    static let titleFont = 16.0
+    static let panelTitleFont = 13.0
+    static let axisTitleFont = 12.0
+    static let legendFont = 12.0
+    static let tickFont = 11.0
+    static let noteFont = 11.0
+
+    static let text = "#222222"
+    static let mutedText = "#555555"
+    static let axisLine = "#444444"
+    static let gridLine = "#E3E3E3"
+    static let frameLine = "#999999"
+    static let outline = "#222222"
+
+    /// The palette colour at `index`, cycling (negative indices included).
+    static func color(_ index: Int) -> String {
+        let n = palette.count
+        return palette[((index % n) + n) % n]
+    }
+}
+
+/// Assigns palette colours to labels in order of first appearance.
+struct ChartColorKey: Equatable, Sendable {
+    /// The distinct labels, in order of first appearance.
+    private(set) var labels: [String] = []
+    private var indices: [String: Int] = [:]
+
+    init(_ labels: some Sequence<String>) {
+        for label in labels where indices[label] == nil {
+            indices[label] = self.labels.count
+            self.labels.append(label)
+        }
+    }
+
+    /// The colour of `label` (the first palette colour for an unknown label).
+    func color(for label: String) -> String {
+        ChartStyle.color(indices[label] ?? 0)
+    }
+}
+
+/// Rough text metrics for layout, since the renderer's font is unknown.
+enum ChartText {
+    /// The approximate width of `text` at `fontSize` in a sans-serif font.
+    static func width(_ text: String, fontSize: Double) -> Double {
+        Double(text.count) * fontSize * 0.6
+    }
+
+    /// `text` cut to at most `limit` characters, ending in "…" when cut.
+    static func truncated(_ text: String, to limit: Int) -> String {
+        guard text.count > limit, limit > 1 else { return text }
+        return String(text.prefix(limit - 1)) + "…"
+    }
+}
