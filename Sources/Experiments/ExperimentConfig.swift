@@ -237,7 +237,8 @@ public struct ExperimentConfig: Sendable {
             }
             let tunedAs = try m.string("tuned_as")
             if let reference = tunedAs,
-               let k = parameters.first(where: { $0.value.count > 1 })?.key ?? trainingGrid.first(where: { $0.value.count > 1 })?.key {
+               let k = parameters.first(where: { $0.value.count > 1 }).map({ "parameters.\($0.key)" })
+                   ?? trainingGrid.first(where: { $0.value.count > 1 }).map({ "training.\($0.key)" }) {
                 throw ConfigError(key: m.key(k), "a grid on an entry that is tuned_as \"\(reference)\"; give one value")
             }
             let entry = ModelEntry(model: type.name, label: try m.string("label") ?? type.name,

@@ -52,7 +52,7 @@ func errorMessage(_ body: () throws -> Void) -> String {
         #expect(config.models[0].model == "LightGCN" && config.models[0].label == "LGN")
         #expect(config.evaluationProtocol.metrics == [MetricKey(.recall, at: 10), MetricKey(.ndcg, at: 10)])
         #expect(config.training.validMetric == MetricKey(.recall, at: 10))
-        #expect(config.output.columns == [MetricKey(.recall, at: 10)])
+        #expect(config.output.columns == [TableColumn(metric: MetricKey(.recall, at: 10), sampled: false)])
     }
 
     @Test func gridIsTheCartesianProductInKeyOrder() throws {
@@ -85,17 +85,62 @@ func errorMessage(_ body: () throws -> Void) -> String {
             (toyConfig(extra: #", "output": {"columns": ["recall@0"]}"#),
              "output.columns[0]: K = 0 in 'recall@0'; expected K ≥ 1"),
             (toyConfig(extra: #", "max_runs": 1"#),
-             "max_runs: the grid expands to 2 runs (grid points × 2 seeds), more than max_runs = 1"),
+             "max_runs: the grid expands to 2 runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = 1"),
             (toyConfig(extra: #", "epochs": 3"#), "epochs: unknown key"),
             (#"{"name": "x", "dataset": "nowhere", "models": [{"model": "LightGCN"}]}"#,
              "dataset: no dataset descriptor at Configs/datasets/nowhere.json"),
             (toyConfig().replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": "1""#),
              "seeds: expected an array, got a string"),
+            (toyConfig(extra: #", "tuning_seeds": 3"#), "tuning_seeds: 3, but there are 2 seeds; expected 1...2"),
+            (toyConfig(extra: #", "datasets": ["tiktok"]"#), #"datasets: give either "dataset" or "datasets", not both"#),
+            (toyConfig(extra: #", "store": "a/b""#), "store: expected a non-empty name of letters, digits, - and _"),
+            (toyConfig(models: #"[{"model": "LightGCN", "datasets": ["tiktok"]}]"#),
+             "models[0].datasets[0]: expected one of the config's datasets"),
+            (toyConfig(models: #"[{"model": "LightGCN", "label": "A", "tuned_as": "B"}]"#),
+             #"models[0].tuned_as: no entry is labelled "B""#),
+            (toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "NGCF", "tuned_as": "A"}]"#),
+             #"models[1].tuned_as: "A" is a LightGCN entry; tuned_as takes the settings of an entry of the same model"#),
+            (toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B", "tuned_as": "A"}, {"model": "LightGCN", "label": "C", "tuned_as": "B"}]"#),
+             #"models[2].tuned_as: "B" is itself tuned_as another entry"#),
+            (toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B", "tuned_as": "A", "parameters": {"n_layers": [1, 2]}}]"#),
+             #"models[1].parameters.n_layers: a grid on an entry that is tuned_as "A"; give one value"#),
+            (toyConfig(extra: #", "output": {"columns": ["sampled:recall@10"]}"#),
+             "output.columns[0]: a sampled column, but protocol.sampled_test is not set"),
+            (toyConfig(extra: #", "output": {"improvement_of": "GRCN"}"#),
+             #"output.improvement_of: no entry is labelled "GRCN"; expected one of LightGCN"#),
+            (toyConfig(extra: #", "output": {"figures": ["pie"]}"#),
+             "output.figures[0]: expected one of validation, test, embeddings"),
         ]
         for (text, expected) in cases {
             let message = errorMessage { _ = try parse(text) }
             #expect(message.contains(expected), "\(message)")
         }
+    }
+
+    /// Datasets, store, tuning seeds, tuned_as rows and the sampled test read as written, and the run count
+    /// counts each tuned entry's grid × tuning seeds plus the chosen point's other seeds, per dataset.
+    @Test func multiDatasetConfigWithTuningSeedsAndTunedAsRows() throws {
+        let toy = repositoryPath("Configs/datasets/mmgcn-toy.json"), tiktok = repositoryPath("Configs/datasets/tiktok.json")
+        let config = try parse("""
+            {"name": "t", "datasets": ["\(toy)", "\(tiktok)"], "store": "shared", "seeds": [1, 2, 3], "tuning_seeds": 1,
+             "protocol": {"ks": [10], "metrics": ["recall"], "valid_metric": "recall@10", "sampled_test": 100},
+             "models": [
+               {"model": "GRCN", "label": "GRCN_max", "tuned_as": "GRCN", "parameters": {"weight_mode": "max"}},
+               {"model": "LightGCN", "parameters": {"reg_weight": [0.0001, 0.01]}, "training": {"learning_rate": [0.001, 0.005]},
+                "datasets": ["\(toy)"]},
+               {"model": "GRCN", "training": {"learning_rate": [0.001, 0.005]}}],
+             "output": {"columns": ["sampled:recall@10", "recall@10"], "improvement_of": "GRCN", "figures": ["embeddings"]}}
+            """)
+        #expect(config.datasets.map(\.path) == [toy, tiktok])
+        #expect(config.store == "shared" && config.tuningSeeds == 1 && config.sampledTest == 100)
+        #expect(config.models[0].tunedAs == "GRCN" && config.models[1].datasets == [toy])
+        #expect(config.output.columns == [TableColumn(metric: MetricKey(.recall, at: 10), sampled: true),
+                                          TableColumn(metric: MetricKey(.recall, at: 10), sampled: false)])
+        #expect(config.output.improvementOf == "GRCN" && config.output.figures == [.embeddings])
+        // GRCN_max: 3 seeds × 2 datasets = 6; LightGCN: (4 points × 1 + 2) × 1 dataset = 6; GRCN: (2 × 1 + 2) × 2 = 8.
+        #expect(config.plannedRunCount == 20)
+        let max = config.point(of: config.models[0], tunedAt: config.models[2].gridPoints()[1])
+        #expect(max.summary == #"weight_mode="max" learning_rate=0.005"#)
     }
 
     @Test func malformedJSONGivesLineAndColumn() {

@@ -92,6 +92,50 @@ func temporaryFolder() throws -> URL {
                 == rows[1].testValues(MetricKey(.recall, at: 10)).map(\.value))
     }
 
+    /// Grid points run with the tuning seed; the point chosen on validation then runs with the other
+    /// seeds, and a tuned_as row with every seed at that point. A second config on the same store
+    /// trains nothing, and the runs carry the sampled test and the embedding projection.
+    @Test func tuningThenChosenPointThenTunedAsRowsOnASharedStore() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = toyConfig(models: """
+            [{"model": "LightGCN", "label": "Short", "tuned_as": "LightGCN", "training": {"epochs": 1}},
+             {"model": "LightGCN", "training": {"learning_rate": [0.0001, 0.01]}}]
+            """, extra: #", "store": "shared", "tuning_seeds": 1"#)
+            .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#)
+            .replacingOccurrences(of: #""valid_metric": "recall@10"}"#, with: #""valid_metric": "recall@10", "sampled_test": 50}"#)
+        let config = try parse(text, registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        // Before any run only the tuning runs are known.
+        #expect(try runner.plan().map(\.stage) == [.tuning, .tuning])
+        let summary = try runner.run()
+        // 2 tuning runs, seeds 2 and 3 at the chosen point, 3 runs of Short.
+        #expect(summary.trained == 7 && summary.failed == 0)
+        #expect(runner.runsFolder.path == folder.appendingPathComponent("shared/runs").path)
+        let tuning = summary.records.prefix(2)
+        let key = MetricKey(.recall, at: 10)
+        let best = tuning.max { $0.result.valid![key] < $1.result.valid![key] }!
+        let finals = summary.records.dropFirst(2)
+        #expect(finals.filter { $0.label == "LightGCN" }.map(\.gridPoint) == [best.gridPoint, best.gridPoint])
+        #expect(finals.filter { $0.label == "LightGCN" }.map(\.spec.seed) == [2, 3])
+        let short = finals.filter { $0.label == "Short" }
+        #expect(short.map(\.spec.seed) == [1, 2, 3])
+        #expect(short.allSatisfy { $0.spec.training.epochs == 1 && $0.spec.training.learningRate == best.spec.training.learningRate })
+        for record in summary.records {
+            #expect(record.spec.sampledTest == 50 && record.result.testSampled?.values[key] != nil)
+            let projection = try #require(record.result.embedding)
+            #expect(projection.users.count == 5 && projection.points.filter { $0.kind == "user" }.count == 5)
+        }
+        let rows = selectOnValidation(config: config, datasets: runner.datasetNames, records: summary.records)
+        #expect(rows.map(\.label) == ["Short", "LightGCN"])
+        #expect(rows[1].selected?.gridPoint == best.gridPoint && rows[1].selected?.records.count == 3)
+        #expect(rows[0].selected?.records.count == 3)
+        // Another config on the same store finds every run.
+        let other = try parse(text.replacingOccurrences(of: #""name": "toy""#, with: #""name": "other""#), registry: registry)
+        let again = try ExperimentRunner(config: other, registry: registry, resultsRoot: folder.path, progress: .quiet).run()
+        #expect(again.trained == 0 && again.skipped == 7)
+    }
+
     @Test func interruptedRunsResumeWhereTheyStopped() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -137,12 +181,15 @@ func temporaryFolder() throws -> URL {
 
 /// Selection on validation only, on crafted runs where validation and test disagree.
 @Suite struct SelectionTests {
-    func record(_ label: String, _ point: String, seed: UInt64, valid: Double, test: Double, key: MetricKey) -> RunRecord {
-        let v = EvaluationResult(values: [key: valid], evaluatedUsers: 1, usersWithoutTraining: 0, usersWithFewCandidates: 0, seconds: 0)
-        let t = EvaluationResult(values: [key: test], evaluatedUsers: 1, usersWithoutTraining: 0, usersWithFewCandidates: 0, seconds: 0)
+    func record(_ label: String, _ point: String, seed: UInt64, valid: Double, test: Double, key: MetricKey,
+                dataset: String = "toy", sampled: Double? = nil) -> RunRecord {
+        func result(_ x: Double) -> EvaluationResult {
+            EvaluationResult(values: [key: x], evaluatedUsers: 1, usersWithoutTraining: 0, usersWithFewCandidates: 0, seconds: 0)
+        }
         let result = TrainingResult(status: .finished, failure: nil, stopReason: "test", epochs: [], bestEpoch: 1,
-                                    valid: v, test: t, secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
-        let spec = RunSpec(codeVersion: "t", dataset: "toy", datasetFiles: [:], model: "LightGCN", hyperparameters: [:],
+                                    valid: result(valid), test: result(test), testSampled: sampled.map(result),
+                                    secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
+        let spec = RunSpec(codeVersion: "t", dataset: dataset, datasetFiles: [:], model: "LightGCN", hyperparameters: [:],
                            training: TrainingOptions(), seed: seed, ranking: "full", candidates: nil, metrics: [key],
                            maskValidInTest: true)
         return RunRecord(key: "\(label)\(point)\(seed)", spec: spec, label: label, gridPoint: point, result: result,
@@ -165,6 +212,32 @@ func temporaryFolder() throws -> URL {
         #expect(rows[0].testValues(key).map(\.value) == [0.10, 0.12])
         let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
         #expect(md.contains("| LightGCN | **0.1100 ± 0.0141** |"), "\(md)")
+    }
+
+    /// Datasets side by side: a row that does not run on a dataset shows "–", sampled columns read
+    /// the sampled test, and %Improv. compares the named row with the strongest other one.
+    @Test func datasetsSideBySideWithSampledColumnsAndANamedImprovementRow() throws {
+        let toy = repositoryPath("Configs/datasets/mmgcn-toy.json"), baby = repositoryPath("Configs/datasets/baby.json")
+        let config = try parse("""
+            {"name": "t", "datasets": ["\(toy)", "\(baby)"], "seeds": [1],
+             "protocol": {"ks": [10], "metrics": ["recall"], "valid_metric": "recall@10", "sampled_test": 100},
+             "models": [{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B", "datasets": ["\(baby)"]}],
+             "output": {"columns": ["sampled:recall@10", "recall@10"], "improvement_of": "B"}}
+            """)
+        let key = MetricKey(.recall, at: 10)
+        let records = [
+            record("A", "default", seed: 1, valid: 0.3, test: 0.1000, key: key, dataset: "toy", sampled: 0.5000),
+            record("A", "default", seed: 1, valid: 0.3, test: 0.2000, key: key, dataset: "baby", sampled: 0.6000),
+            record("B", "default", seed: 1, valid: 0.3, test: 0.2500, key: key, dataset: "baby", sampled: 0.4500),
+        ]
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")], commit: "test").markdown()
+        #expect(md.contains("| Model | toy sampled recall@10 | toy recall@10 | baby sampled recall@10 | baby recall@10 |"), "\(md)")
+        #expect(md.contains("| A | **0.5000** | **0.1000** | **0.6000** | 0.2000 |"), "\(md)")
+        #expect(md.contains("| B | – | – | 0.4500 | **0.2500** |"), "\(md)")
+        // B against A: (0.45 − 0.60) / 0.60 = −25%, (0.25 − 0.20) / 0.20 = +25%; nothing to compare on toy.
+        #expect(md.contains("| %Improv. | – | – | -25.00% | +25.00% |"), "\(md)")
+        let csv = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")], commit: "test").csv()
+        #expect(csv.contains("baby,B,LightGCN,default,yes,finished,1,0.300000,0.450000,0.000000,0.250000,0.000000"), "\(csv)")
     }
 
     /// With one seed a cell is the run's value alone: a std of one run is not 0.

@@ -69,6 +69,29 @@ import Testing
         #expect(data.features.map(\.matrix.cols) == [128, 128])
     }
 
+    /// MicroLens's 10,000-user sample: counts by awk over Data/microlens/microlens.inter
+    /// (`$1 < 10000`: 50,280 / 10,552 / 10,552 interactions over 15,261 distinct items).
+    @Test func aUserLimitKeepsThoseUsersAndReindexesTheirItemsWithTheirFeatureRows() throws {
+        let descriptor = try DatasetDescriptor.load(repositoryPath("Configs/datasets/microlens-10k.json"))
+        #expect(descriptor.userLimit == 10000)
+        let sample = try Dataset(descriptor: descriptor)
+        #expect(sample.userCount == 10000 && sample.itemCount == 15261)
+        #expect(sample.graph.edgeCount == 50280 && sample.valid.items.count == 10552 && sample.test.items.count == 10552)
+        // Item k of the sample is the k-th smallest item id the sampled users name; its text row is that item's row.
+        var full = descriptor
+        full.userLimit = nil
+        let all = try Dataset(descriptor: full)
+        let file = try InteractionFile.load(descriptor.interactions)
+        let kept = Set(zip(file.users, file.items).filter { $0.0 < 10000 }.map(\.1)).sorted()
+        #expect(kept.count == 15261)
+        for k in [0, 1, 7000, 15260] {
+            let old = Int(kept[k])
+            #expect((0..<384).allSatisfy { sample.features[0].matrix[k, $0] == all.features[0].matrix[old, $0] })
+        }
+        // User 0's training items, mapped back, are the full data's.
+        #expect(sample.train[0].map { kept[Int($0)] } == Array(all.train[0]))
+    }
+
     @Test func descriptorErrorsNameTheKey() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("descriptor-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -79,6 +102,8 @@ import Testing
             (#"{"name": "x", "interactions": 3}"#, "key 'interactions'"),
             (#"{"name": "x", "interactions": "a.inter", "features": {"smell": "s.npy"}}"#, "unknown modality"),
             (#"{"name": "x", "#, "malformed JSON"),
+            (#"{"name": "x", "interactions": "a.inter", "user_limit": 0}"#, "key 'user_limit': expected a positive integer"),
+            (#"{"name": "x", "interactions": "a.inter", "user_limit": "10"}"#, "key 'user_limit': expected a positive integer"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             do {

@@ -2,9 +2,6 @@ import Foundation
 
 /// Drawing of plot frames, tick marks, grid lines and axis titles.
 enum ChartAxes {
-    /// Gap between the cell's left edge and the rotated y-axis title's baseline.
-    static let yTitleInset = 16.0
-
     /// The panel heading, centred over `plot` near the top of `cell`.
     static func drawPanelTitle(_ title: String, cell: ChartFrame, plot: ChartFrame, in doc: inout SVGDocument) {
         doc.text(title, x: plot.midX, y: cell.minY + 18, size: ChartStyle.panelTitleFont, anchor: "middle", bold: true,
@@ -47,9 +44,9 @@ enum ChartAxes {
         doc.close()
     }
 
-    /// The y-axis title, rotated, at the left edge of `cell` beside `plot`.
-    static func drawYTitle(_ title: String, cell: ChartFrame, plot: ChartFrame, in doc: inout SVGDocument) {
-        doc.text(title, x: cell.minX + yTitleInset, y: plot.midY, size: ChartStyle.axisTitleFont, anchor: "middle",
+    /// The y-axis title, rotated, just left of tick labels `labelWidth` wide beside `plot`.
+    static func drawYTitle(_ title: String, plot: ChartFrame, labelWidth: Double, in doc: inout SVGDocument) {
+        doc.text(title, x: plot.minX - labelWidth - 20, y: plot.midY, size: ChartStyle.axisTitleFont, anchor: "middle",
                  rotation: -90, attributes: [("class", "axis-title y")])
     }
 
@@ -61,6 +58,6 @@ enum ChartAxes {
 
     /// The left margin that fits the rotated y title and tick labels `labelWidth` wide.
     static func leftMargin(labelWidth: Double) -> Double {
-        yTitleInset + 12 + labelWidth + 8
+        labelWidth + 36
     }
 }

@@ -64,7 +64,9 @@ extension SVGChart {
             for bar in panel.bars {
                 guard let value = finiteValue(bar) else { continue }
                 let error = finiteError(bar) ?? 0
-                extent = extent.including(value - error).including(value + error)
+                for end in [value - error, value + error, value] where end.isFinite {
+                    extent = extent.including(end)
+                }
             }
             return extent.low == extent.high ? ChartExtent(low: 0, high: 1) : extent
         }
@@ -128,7 +130,7 @@ extension SVGChart {
         let zero = layout.y.scale(0)
         doc.line(x1: plot.minX, y1: zero, x2: plot.maxX, y2: zero, color: ChartStyle.axisLine,
                  attributes: [("class", "baseline")])
-        ChartAxes.drawYTitle(yLabel, cell: layout.cell, plot: plot, in: &doc)
+        ChartAxes.drawYTitle(yLabel, plot: plot, labelWidth: layout.y.widestLabel, in: &doc)
         if panel.bars.isEmpty { ChartAxes.drawNoData(plot, in: &doc) }
 
         for bar in layout.bars {

@@ -21,14 +21,14 @@ extension SVGChart {
     static let linePlotWidth = 250.0
     static let linePlotHeight = 200.0
     /// Series with more finite points than this are drawn without point markers.
-    static let lineMarkerLimit = 50
+    static let lineMarkerLimit = 25
 
     /// Line chart: one panel per entry side by side (wrap to rows of at most 3 panels),
     /// shared legend of series labels (the union over panels, in first-appearance order,
     /// same colour for the same label in every panel), x axis title, y axis title.
     /// Y range from the data (from 0 if all values are ≥ 0 and the smallest is at most
     /// half the largest, else padded 5%), extended to nice ticks. Non-finite points are
-    /// skipped; series of at most 50 points also get a marker at each point.
+    /// skipped; series of at most 25 points also get a marker at each point.
     public static func lines(title: String, xLabel: String, yLabel: String, panels: [LinePanel]) -> String {
         let layout = lineLayout(title: title, panels: panels)
         return layout.figure.render { index, doc in
@@ -76,7 +76,7 @@ extension SVGChart {
             ChartAxes.drawNoData(plot, in: &doc)
         }
         ChartAxes.drawFrame(plot, in: &doc)
-        ChartAxes.drawYTitle(yLabel, cell: layout.cell, plot: plot, in: &doc)
+        ChartAxes.drawYTitle(yLabel, plot: plot, labelWidth: layout.y.widestLabel, in: &doc)
         ChartAxes.drawXTitle(xLabel, plot: plot, in: &doc)
         for series in panel.series {
             let points = series.points.filter(isFinite).map { (x: layout.x.scale($0.x), y: layout.y.scale($0.y)) }
@@ -88,7 +88,7 @@ extension SVGChart {
             guard points.count <= lineMarkerLimit else { continue }
             doc.open("g", [("class", "markers"), ("data-label", series.label), ("fill", color)])
             for point in points {
-                doc.element("circle", [("cx", SVGDocument.px(point.x)), ("cy", SVGDocument.px(point.y)), ("r", "3.00")])
+                doc.element("circle", [("cx", SVGDocument.px(point.x)), ("cy", SVGDocument.px(point.y)), ("r", "2.50")])
             }
             doc.close()
         }

@@ -207,7 +207,8 @@ public final class Trainer {
             progress.note("\(stopReason); best epoch \(bestEpoch ?? 0): valid \(key) \(String(format: "%.4f", best)), test \(key) \(String(format: "%.4f", test[key]))")
             let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
             var embedding: EmbeddingProjection?
-            if !embeddingUsers.isEmpty, let r = scorer.representations {
+            // A projection to two components needs vectors of width two or more.
+            if !embeddingUsers.isEmpty, let r = scorer.representations, r.users.cols >= 2 {
                 embedding = try EmbeddingStudy.project(users: r.users, items: r.items, sample: embeddingUsers, dataset: dataset)
             }
             return finish(.finished, failure: nil, test: test, testSampled: sampled, embedding: embedding)

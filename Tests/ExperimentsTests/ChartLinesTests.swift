@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import Experiments
+
+struct ChartLinesTests {
+    static let panels = [
+        LinePanel(title: "one", series: [
+            ChartSeries(label: "A", points: [ChartPoint(x: 0, y: 1), ChartPoint(x: 1, y: .nan), ChartPoint(x: 2, y: 3),
+                                             ChartPoint(x: .infinity, y: 4), ChartPoint(x: 3, y: 2)]),
+            ChartSeries(label: "B", points: [ChartPoint(x: 0, y: 2), ChartPoint(x: 1, y: 2.5)]),
+        ]),
+        LinePanel(title: "two", series: [
+            ChartSeries(label: "C", points: [ChartPoint(x: 0, y: 1)]),
+            ChartSeries(label: "A", points: [ChartPoint(x: 0, y: 5), ChartPoint(x: 10, y: 7)]),
+        ]),
+    ]
+
+    static func polyline(_ doc: SVGTestDocument, panel: Int, label: String) -> SVGTestElement? {
+        doc.indices("polyline", className: "series", panel: panel).map { doc.elements[$0] }
+            .first { $0.attributes["data-label"] == label }
+    }
+
+    @Test func polylinesHaveOnePointPerFiniteInput() {
+        let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "loss", panels: Self.panels))
+        #expect(svgPoints(Self.polyline(doc, panel: 0, label: "A")?.attributes["points"]).count == 3)
+        #expect(svgPoints(Self.polyline(doc, panel: 0, label: "B")?.attributes["points"]).count == 2)
+        #expect(svgPoints(Self.polyline(doc, panel: 1, label: "C")?.attributes["points"]).count == 1)
+        #expect(svgPoints(Self.polyline(doc, panel: 1, label: "A")?.attributes["points"]).count == 2)
+    }
+
+    @Test func sameLabelSameColourInEveryPanel() {
+        let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "loss", panels: Self.panels))
+        let a0 = Self.polyline(doc, panel: 0, label: "A")?.attributes["stroke"]
+        let a1 = Self.polyline(doc, panel: 1, label: "A")?.attributes["stroke"]
+        #expect(a0 == "#0072B2")
+        #expect(a1 == a0)
+        #expect(Self.polyline(doc, panel: 0, label: "B")?.attributes["stroke"] == "#E69F00")
+        #expect(Self.polyline(doc, panel: 1, label: "C")?.attributes["stroke"] == "#009E73")
+        let legend = doc.all("g", className: "legend-entry").map { $0.attributes["data-label"] ?? "" }
+        #expect(legend == ["A", "B", "C"])
+    }
+
+    @Test func pointsLandWhereTheAxesSay() throws {
+        let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "loss", panels: Self.panels))
+        // Panel two: y values 1, 5, 7 are ≥ 0 and 1 ≤ 7 / 2, so y runs from 0; raw step
+        // 7 / 4 = 1.75 → 2, ticks 0…8. x 0…10: raw step 2.5 → 2, ticks 0…10.
+        let yLabels = doc.elements.indices
+            .filter { doc.elements[$0].name == "text" && doc.isInside($0, className: "y-ticks") && doc.isInside($0, className: "panel", panel: 1) }
+            .map { doc.elements[$0].text }
+        #expect(yLabels == ["0", "2", "4", "6", "8"])
+        let frame = doc.elements[try #require(doc.indices("rect", className: "plot-frame", panel: 1).first)]
+        let points = svgPoints(Self.polyline(doc, panel: 1, label: "A")?.attributes["points"])
+        let last = try #require(points.last)
+        #expect(abs(last.x - (frame.number("x") + frame.number("width"))) < 0.011)
+        #expect(abs(last.y - (frame.number("y") + frame.number("height") * (1 - 7.0 / 8))) < 0.011)
+        let first = try #require(points.first)
+        #expect(abs(first.x - frame.number("x")) < 0.011)
+        #expect(abs(first.y - (frame.number("y") + frame.number("height") * (1 - 5.0 / 8))) < 0.011)
+    }
+
+    @Test func panelsWrapInRowsOfThree() {
+        let panels = (0..<4).map { LinePanel(title: "\($0)", series: []) }
+        let figure = SVGChart.lineLayout(title: "t", panels: panels).figure
+        #expect(figure.columns == 3 && figure.rows == 2)
+        #expect(figure.cell(3).minX == figure.cell(0).minX)
+        #expect(figure.cell(3).minY == figure.cell(0).minY + figure.cellHeight)
+        #expect(figure.cell(2).minX == figure.cell(0).minX + 2 * figure.cellWidth)
+    }
+}
