@@ -6,7 +6,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
 
-.PHONY: all main bench build deps test benchmarks tables verify-data clean
+.PHONY: all main bench build deps test benchmarks tables tables-render verify-data clean
 
 ## all (the default): the main job, see `main`.
 all: main
@@ -19,10 +19,18 @@ bench: main
 main: build verify-data
 	$(BENCH) run Configs/default.json
 
-## tables: run every experiment under Configs/tables/ and write its tables.
+## tables: run every experiment under Configs/tables/ (the papers' tables) and
+## write its tables and figures; runs already in Results/paper-tables/runs are
+## reused. From scratch: rm -rf Results/paper-tables, then make tables.
 tables: build verify-data
 	@for config in Configs/tables/*.json; do \
 	  echo "== $$config"; $(BENCH) run --quiet $$config || exit $$?; \
+	done
+
+## tables-render: re-render every table and figure from the stored runs, training nothing.
+tables-render: build
+	@for config in Configs/tables/*.json; do \
+	  $(BENCH) table $$config > /dev/null || exit $$?; echo "rendered $$config"; \
 	done
 
 ## deps: install OpenBLAS (cblas) and LAPACKE with apt-get when they are missing.

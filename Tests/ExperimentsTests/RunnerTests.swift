@@ -101,7 +101,7 @@ func temporaryFolder() throws -> URL {
         let text = toyConfig(models: """
             [{"model": "LightGCN", "label": "Short", "tuned_as": "LightGCN", "training": {"epochs": 1}},
              {"model": "LightGCN", "training": {"learning_rate": [0.0001, 0.01]}}]
-            """, extra: #", "store": "shared", "tuning_seeds": 1"#)
+            """, extra: #", "store": "shared", "tuning_seeds": 1, "output": {"figures": ["validation", "test", "embeddings"]}"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#)
             .replacingOccurrences(of: #""valid_metric": "recall@10"}"#, with: #""valid_metric": "recall@10", "sampled_test": 50}"#)
         let config = try parse(text, registry: registry)
@@ -130,6 +130,22 @@ func temporaryFolder() throws -> URL {
         #expect(rows.map(\.label) == ["Short", "LightGCN"])
         #expect(rows[1].selected?.gridPoint == best.gridPoint && rows[1].selected?.records.count == 3)
         #expect(rows[0].selected?.records.count == 3)
+        // The figures draw the chosen point's seed-1 validation curve, the test mean over the seeds,
+        // and the embedding study of each row.
+        let tables = ResultTables(config: config, records: summary.records, datasets: [("mmgcn-toy", "toy")], commit: "test")
+        let figures = Dictionary(uniqueKeysWithValues: tables.figures().map { ($0.0, $0.1) })
+        #expect(Set(figures.keys) == [.validation, .test, .embeddings])
+        let lines = parsedSVG(figures[.validation]!)
+        let curve = try #require(lines.all("polyline", className: "series", label: "LightGCN").first)
+        let seedOne = try #require(rows[1].selected?.records.first { $0.spec.seed == 1 })
+        #expect(svgPoints(curve.attributes["points"]).count == seedOne.result.epochs.filter { $0.valid != nil }.count)
+        let bars = parsedSVG(figures[.test]!)
+        let mean = rows[1].testValues(key).map(\.value).reduce(0, +) / 3
+        #expect(bars.all("text", className: "value", label: "LightGCN").first?.text == String(format: "%.4f", mean))
+        let scatter = parsedSVG(figures[.embeddings]!)
+        #expect(scatter.error == nil && scatter.all("g", className: "panel").count == 2)
+        #expect(scatter.all("circle", className: "item").count
+                == rows.compactMap { $0.selected?.records.first?.result.embedding }.reduce(0) { $0 + $1.points.count - 5 })
         // Another config on the same store finds every run.
         let other = try parse(text.replacingOccurrences(of: #""name": "toy""#, with: #""name": "other""#), registry: registry)
         let again = try ExperimentRunner(config: other, registry: registry, resultsRoot: folder.path, progress: .quiet).run()
