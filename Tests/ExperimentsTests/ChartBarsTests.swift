@@ -9,6 +9,15 @@ struct ChartBarsTests {
         ChartBar(label: "C", value: nil, error: nil),
     ])]
 
+    /// The overview has nine models: each gets its own colour.
+    @Test func nineBarsGetNineColours() {
+        let names = ["LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN"]
+        let panel = BarPanel(title: "p", bars: names.enumerated().map { ChartBar(label: $1, value: Double($0 + 1), error: nil) })
+        let doc = parsedSVG(SVGChart.bars(title: "t", yLabel: "y", panels: [panel]))
+        let fills = names.compactMap { doc.all("rect", className: "bar", label: $0).first?.attributes["fill"] }
+        #expect(fills.count == 9 && Set(fills).count == 9, "\(fills)")
+    }
+
     @Test func barHeightsAreProportionalToValues() throws {
         let doc = parsedSVG(SVGChart.bars(title: "t", yLabel: "recall", panels: Self.panels))
         let a = try #require(doc.all("rect", className: "bar", label: "A").first)

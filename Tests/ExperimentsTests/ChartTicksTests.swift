@@ -62,7 +62,8 @@ struct ChartTicksTests {
         #expect(SVGFormat.number(.nan) == "0.00")
         #expect(SVGFormat.escape(#"a & b < c > "d" 'e'"#) == "a &amp; b &lt; c &gt; &quot;d&quot; &apos;e&apos;")
         #expect(SVGFormat.escape("bell\u{07}") == "bell ")
-        #expect(ChartStyle.color(8) == ChartStyle.color(0))
-        #expect(ChartStyle.color(-1) == "#000000")
+        // Eleven colours, then the cycle starts again (the last one also for index −1).
+        #expect(ChartStyle.color(8) == "#882255" && ChartStyle.color(11) == ChartStyle.color(0))
+        #expect(ChartStyle.color(-1) == "#999999")
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 
 /// Font sizes, colours and the colour-blind-safe palette shared by every chart.
 enum ChartStyle {
-    /// The Okabe–Ito palette, cycled when there are more labels than colours.
-    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+    /// The Okabe–Ito palette, then Tol's wine, teal and grey, so that the nine
+    /// models of a table get nine colours; cycled when there are more labels.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+                          "#882255", "#44AA99", "#999999"]
 
     static let titleFont = 16.0
     static let panelTitleFont = 13.0
