@@ -45,6 +45,9 @@ public struct ExperimentConfig: Sendable {
         /// takes, per dataset, with its own fixed settings on top (an
         /// ablation runs at the full model's tuned settings).
         public var tunedAs: String?
+
+        /// Whether the entry runs on the dataset named `name` in the config.
+        public func runs(on name: String) -> Bool { datasets?.contains(name) ?? true }
     }
 
     /// A figure bench draws next to the table.
@@ -267,7 +270,7 @@ public struct ExperimentConfig: Sendable {
             guard base.tunedAs == nil else {
                 throw ConfigError(key: key, "\"\(reference)\" is itself tuned_as another entry; name an entry with its own grid")
             }
-            let missing = entryDatasets(entry, datasetNames).filter { !entryDatasets(base, datasetNames).contains($0) }
+            let missing = datasetNames.filter { entry.runs(on: $0) && !base.runs(on: $0) }
             guard missing.isEmpty else {
                 throw ConfigError(key: key, "\"\(reference)\" does not run on \(missing.joined(separator: ", ")), where this entry runs")
             }
@@ -340,14 +343,9 @@ public struct ExperimentConfig: Sendable {
         }
     }
 
-    /// The dataset names an entry runs on, before the config exists.
-    private static func entryDatasets(_ entry: ModelEntry, _ all: [String]) -> [String] {
-        all.filter { entry.datasets?.contains($0) ?? true }
-    }
-
     /// The datasets (name, descriptor path) `entry` runs on.
     public func datasets(of entry: ModelEntry) -> [(name: String, path: String)] {
-        datasets.filter { entry.datasets?.contains($0.name) ?? true }
+        datasets.filter { entry.runs(on: $0.name) }
     }
 
     /// Number of runs once every selection is made: per dataset, each tuned

@@ -53,9 +53,6 @@ public final class ExperimentRunner {
     /// The descriptor names of the config's datasets, in order.
     public var datasetNames: [String] { descriptors.map(\.name) }
 
-    /// The descriptor of the first dataset (the only one of a one-dataset config).
-    public var descriptor: DatasetDescriptor { descriptors[0] }
-
     /// Folder of the per-run JSON files.
     public var runsFolder: URL { storeFolder.appendingPathComponent("runs") }
 
@@ -111,7 +108,7 @@ public final class ExperimentRunner {
     public func tuningRuns(dataset d: Int) throws -> [PlannedRun] {
         var runs: [PlannedRun] = []
         for (index, entry) in config.models.enumerated()
-        where entry.tunedAs == nil && config.datasets(of: entry).contains(where: { $0.name == config.datasets[d].name }) {
+        where entry.tunedAs == nil && entry.runs(on: config.datasets[d].name) {
             for point in entry.gridPoints() {
                 for seed in config.seeds.prefix(config.tuningSeeds) {
                     runs.append(try plannedRun(entry: index, point: point, seed: seed, dataset: d, stage: .tuning))
@@ -135,7 +132,7 @@ public final class ExperimentRunner {
         }
         var runs: [PlannedRun] = []
         for (index, entry) in config.models.enumerated()
-        where config.datasets(of: entry).contains(where: { $0.name == config.datasets[d].name }) {
+        where entry.runs(on: config.datasets[d].name) {
             if let reference = entry.tunedAs {
                 guard let base = chosen[reference] else { continue }
                 for seed in config.seeds {
@@ -151,21 +148,27 @@ public final class ExperimentRunner {
         return runs
     }
 
-    /// Every run known now, in table order per dataset: the tuning runs and
-    /// the final runs that the stored tuning runs decide.
-    public func plan() throws -> [PlannedRun] {
-        var runs: [PlannedRun] = []
+    /// Every run known now, in table order per dataset, each with its stored
+    /// record if it has one: the tuning runs, and the final runs that the
+    /// stored tuning runs decide. Each run file is read once.
+    public func knownRuns() throws -> [(run: PlannedRun, record: RunRecord?)] {
+        var known: [(run: PlannedRun, record: RunRecord?)] = []
         for d in descriptors.indices {
-            let tuning = try tuningRuns(dataset: d)
-            runs += tuning
-            runs += try finalRuns(dataset: d, records: tuning.compactMap(storedRecord))
+            let tuning = try tuningRuns(dataset: d).map { (run: $0, record: storedRecord($0)) }
+            known += tuning
+            known += try finalRuns(dataset: d, records: tuning.compactMap(\.record)).map { (run: $0, record: storedRecord($0)) }
         }
-        return runs
+        return known
     }
 
-    /// The stored records of every run `plan()` knows.
+    /// Every run known now (see `knownRuns`).
+    public func plan() throws -> [PlannedRun] {
+        try knownRuns().map(\.run)
+    }
+
+    /// The stored records of every run known now.
     public func storedRecords() throws -> [RunRecord] {
-        try plan().compactMap(storedRecord)
+        try knownRuns().compactMap(\.record)
     }
 
     /// The stored record of `run`, if any.
@@ -202,7 +205,8 @@ public final class ExperimentRunner {
             let tuning = try tuningRuns(dataset: d)
             try train(tuning, in: &session, summary: &summary, shouldStop: shouldStop)
             if summary.interrupted { break }
-            let finals = try finalRuns(dataset: d, records: tuning.compactMap(storedRecord))
+            // The records gathered so far hold this dataset's tuning runs, stored or just trained.
+            let finals = try finalRuns(dataset: d, records: summary.records)
             try train(finals, in: &session, summary: &summary, shouldStop: shouldStop)
             if summary.interrupted { break }
         }

@@ -79,7 +79,7 @@ public func selectOnValidation(config: ExperimentConfig, datasets: [String], rec
     // Entries with their own grid first, so that tuned_as rows find their point wherever they stand.
     for pass in 0..<2 {
         for entry in config.models where (entry.tunedAs == nil) == (pass == 0) {
-            for (index, d) in config.datasets.enumerated() where entry.datasets?.contains(d.name) ?? true {
+            for (index, d) in config.datasets.enumerated() where entry.runs(on: d.name) {
                 let dataset = datasets[index]
                 let id = "\(entry.label)\u{0}\(dataset)"
                 var row = RowOutcome(label: entry.label, model: entry.model, dataset: dataset, points: [], selected: nil)
@@ -109,7 +109,7 @@ public func selectOnValidation(config: ExperimentConfig, datasets: [String], rec
         }
     }
     for entry in config.models {
-        for (index, d) in config.datasets.enumerated() where entry.datasets?.contains(d.name) ?? true {
+        for (index, d) in config.datasets.enumerated() where entry.runs(on: d.name) {
             order.append("\(entry.label)\u{0}\(datasets[index])")
         }
     }

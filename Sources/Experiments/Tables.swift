@@ -175,8 +175,8 @@ public struct ResultTables {
         out.append("Selected grid points:")
         out.append("")
         for entry in config.models {
-            for d in datasets where row(entry.label, dataset: d.name) != nil {
-                let r = row(entry.label, dataset: d.name)!
+            for d in datasets {
+                guard let r = row(entry.label, dataset: d.name) else { continue }
                 let how = entry.tunedAs.map { " († the point chosen for \($0), with its own settings)" } ?? ""
                 out.append("- \(entry.label)\(many ? " on \(d.name)" : ""): \(r.selected?.gridPoint ?? "none chosen yet")\(how)")
             }

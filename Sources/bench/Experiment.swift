@@ -123,7 +123,7 @@ struct Validate: ParsableCommand {
             print("\(config.name): valid")
             for (d, descriptor) in runner.descriptors.enumerated() {
                 let data = try Dataset(descriptor: descriptor)
-                for entry in config.models where config.datasets(of: entry).contains(where: { $0.name == config.datasets[d].name }) {
+                for entry in config.models where entry.runs(on: config.datasets[d].name) {
                     let type = try ModelRegistry.standard.model(named: entry.model)
                     // Building each model once checks settings that depend on the data (VBPR needs features, say).
                     for point in entry.gridPoints().prefix(1) {
@@ -133,13 +133,13 @@ struct Validate: ParsableCommand {
                 }
                 print(data.summary)
             }
-            let plan = try runner.plan()
-            let stored = plan.filter { runner.storedRecord($0) != nil }.count
+            let known = try runner.knownRuns()
+            let stored = known.filter { $0.record != nil }.count
             for entry in config.models {
                 let how = entry.tunedAs.map { "tuned as \($0)" } ?? "\(entry.gridPoints().count) grid point(s)"
                 print("  \(entry.label) (\(entry.model)): \(how), on \(config.datasets(of: entry).map(\.name).joined(separator: ", "))")
             }
-            print("  \(config.plannedRunCount) runs once every point is chosen (\(config.seeds.count) seeds, \(config.tuningSeeds) for tuning); \(plan.count) known now, \(stored) already stored in \(runner.runsFolder.path)")
+            print("  \(config.plannedRunCount) runs once every point is chosen (\(config.seeds.count) seeds, \(config.tuningSeeds) for tuning); \(known.count) known now, \(stored) already stored in \(runner.runsFolder.path)")
         } catch let error as DataError {
             throw ValidationError("\(error)")
         } catch let error as ConfigError {
