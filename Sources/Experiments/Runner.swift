@@ -148,17 +148,40 @@ public final class ExperimentRunner {
         return runs
     }
 
+    /// How many of dataset `d`'s final runs wait on tuning runs that `records`
+    /// lack: those of entries still being tuned, and of the tuned_as entries
+    /// that refer to them. (An entry whose tuning runs all failed has no
+    /// final runs to wait for.)
+    public func undecidedFinalRuns(dataset d: Int, records: [RunRecord]) throws -> Int {
+        let held = Set(records.map(\.key))
+        var waiting = Set<String>()
+        for run in try tuningRuns(dataset: d) where !held.contains(run.key) { waiting.insert(run.label) }
+        var count = 0
+        for entry in config.models where entry.runs(on: config.datasets[d].name) {
+            if let reference = entry.tunedAs {
+                if waiting.contains(reference) { count += config.seeds.count }
+            } else if waiting.contains(entry.label) {
+                count += config.seeds.count - config.tuningSeeds
+            }
+        }
+        return count
+    }
+
     /// Every run known now, in table order per dataset, each with its stored
     /// record if it has one: the tuning runs, and the final runs that the
     /// stored tuning runs decide. Each run file is read once.
     public func knownRuns() throws -> [(run: PlannedRun, record: RunRecord?)] {
-        var known: [(run: PlannedRun, record: RunRecord?)] = []
-        for d in descriptors.indices {
+        try knownRunsByDataset().flatMap(\.runs)
+    }
+
+    /// `knownRuns` per dataset, with the number of final runs still undecided.
+    public func knownRunsByDataset() throws -> [(runs: [(run: PlannedRun, record: RunRecord?)], undecided: Int)] {
+        try descriptors.indices.map { d in
             let tuning = try tuningRuns(dataset: d).map { (run: $0, record: storedRecord($0)) }
-            known += tuning
-            known += try finalRuns(dataset: d, records: tuning.compactMap(\.record)).map { (run: $0, record: storedRecord($0)) }
+            let records = tuning.compactMap(\.record)
+            let finals = try finalRuns(dataset: d, records: records).map { (run: $0, record: storedRecord($0)) }
+            return (tuning + finals, try undecidedFinalRuns(dataset: d, records: records))
         }
-        return known
     }
 
     /// Every run known now (see `knownRuns`).
@@ -192,22 +215,45 @@ public final class ExperimentRunner {
         public var skipped = 0
         public var failed = 0
         public var interrupted = false
+        /// Final runs not run because tuning runs are not all stored yet
+        /// (another shard's, still running). A shard runs a dataset's final
+        /// runs only once all of them are decided.
+        public var undecided = 0
         public var records: [RunRecord] = []
     }
 
     /// Trains the missing runs. `shouldStop` is polled between epochs; when it
     /// says stop, the run in progress is dropped and the finished ones are kept.
-    public func run(shouldStop: @escaping () -> Bool = { false }) throws -> Summary {
+    ///
+    /// With a `shard`, only that shard's tuning runs and final runs are
+    /// trained or read (see `Shard`); the final runs are those that the stored
+    /// tuning runs of every shard decide. With a `stage`, only that stage's runs.
+    public func run(shard: Shard? = nil, stage: PlannedRun.Stage? = nil,
+                    shouldStop: @escaping () -> Bool = { false }) throws -> Summary {
         try prepareOutput()
         var summary = Summary()
+        let part = { (runs: [PlannedRun]) in shard.map { $0.runs(of: runs) } ?? runs }
         for d in descriptors.indices {
             var session = DatasetSession(descriptor: descriptors[d], config: config)
             let tuning = try tuningRuns(dataset: d)
-            try train(tuning, in: &session, summary: &summary, shouldStop: shouldStop)
-            if summary.interrupted { break }
-            // The records gathered so far hold this dataset's tuning runs, stored or just trained.
-            let finals = try finalRuns(dataset: d, records: summary.records)
-            try train(finals, in: &session, summary: &summary, shouldStop: shouldStop)
+            if stage != .final {
+                try train(part(tuning), in: &session, summary: &summary, shouldStop: shouldStop)
+                if summary.interrupted { break }
+            }
+            if stage == .tuning { continue }
+            // Every shard's tuning runs, as stored now; without a shard, the
+            // records gathered so far hold them all.
+            let records = shard == nil && stage == nil ? summary.records : tuning.compactMap(storedRecord)
+            let waiting = try undecidedFinalRuns(dataset: d, records: records)
+            let finals = try finalRuns(dataset: d, records: records)
+            if shard != nil && waiting > 0 {
+                // Shards cut only the complete list of final runs, so that each
+                // has one shard whenever the shards run.
+                summary.undecided += waiting + finals.count
+                continue
+            }
+            summary.undecided += waiting
+            try train(part(finals), in: &session, summary: &summary, shouldStop: shouldStop)
             if summary.interrupted { break }
         }
         return summary

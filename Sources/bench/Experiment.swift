@@ -59,9 +59,24 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Flag(help: "No progress output.") var quiet = false
+    @Option(help: ArgumentHelp(
+        "Run only shard I of N (0-based), or \"slurm\": the Slurm array task this is (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, with SLURM_CPUS_PER_TASK worker threads). A shard writes no tables.",
+        valueName: "I/N|slurm"))
+    var shard: String?
+    @Option(help: ArgumentHelp("Run only the tuning runs, or only the final runs that the stored tuning runs decide (as the Slurm scripts do).",
+                               valueName: "tuning|final"))
+    var stage: String?
 
     func run() throws {
         let config = try options.load()
+        let part = try shard.map { try resolveShard($0) }
+        let only: PlannedRun.Stage?
+        switch stage {
+        case nil: only = nil
+        case let text?:
+            guard let s = PlannedRun.Stage(rawValue: text) else { throw ValidationError("--stage \(text): expected tuning or final") }
+            only = s
+        }
         let runner: ExperimentRunner
         let summary: ExperimentRunner.Summary
         do {
@@ -69,10 +84,21 @@ struct Run: ParsableCommand {
                                           progress: quiet ? .quiet : .automatic)
             let handlers = installStopHandlers()
             defer { handlers.forEach { $0.cancel() } }
-            FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned\n".utf8))
-            summary = try runner.run { stopRequested.load(ordering: .relaxed) }
+            let scope = (part.map { ", shard \($0)" } ?? "") + (only.map { ", \($0.rawValue) runs only" } ?? "")
+            FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned\(scope)\n".utf8))
+            summary = try runner.run(shard: part, stage: only) { stopRequested.load(ordering: .relaxed) }
         } catch let error as DataError {
             throw ValidationError("\(error)")
+        }
+        if let part {
+            // A shard leaves the tables to `bench table`, once every shard has finished.
+            print("\(config.name) shard \(part): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)"
+                  + (summary.undecided > 0 ? ", \(summary.undecided) final runs wait on other shards' tuning runs" : ""))
+            if summary.interrupted {
+                print("interrupted: rerun the same command to finish the missing runs")
+                throw ExitCode(130)
+            }
+            return
         }
         let table = try writeTables(runner, records: summary.records)
         print("\(config.name): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)")

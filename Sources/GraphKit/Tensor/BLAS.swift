@@ -3,9 +3,14 @@ import CBLAS
 /// Dense matrix products through OpenBLAS `cblas_sgemm`.
 ///
 /// OpenBLAS runs single-threaded here and GraphKit splits each product into
-/// one block of output rows (or columns) per core itself: OpenBLAS's own
-/// threads spin after every call and would steal the cores from the sparse
-/// kernels that follow, and a fixed split keeps results identical run to run.
+/// blocks of output rows (or columns) itself: OpenBLAS's own threads spin
+/// after every call and would steal the cores from the sparse kernels that
+/// follow.
+///
+/// The bits of a sgemm depend on the shape of each call (OpenBLAS's kernels
+/// treat rows by their place in a tile), so the split is fixed:
+/// `Parallelism.referenceParts` blocks, whatever the core count. Results are
+/// then the same on 1 core or 64; a product uses at most that many cores.
 public enum BLAS {
     /// Set once, before the first product.
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
@@ -39,14 +44,14 @@ public enum BLAS {
                     let work = m * n * k / 64
                     if m >= n {
                         // Blocks of rows of op(A) and C.
-                        parallelFor(m, work: work) { rows in
+                        parallelForReferenceParts(m, work: work) { rows in
                             let aBlock = transposeA ? a0 + rows.lowerBound : a0 + rows.lowerBound * a.cols
                             cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(n), Int32(k), alpha,
                                         aBlock, lda, b0, ldb, beta, c0 + rows.lowerBound * n, Int32(n))
                         }
                     } else {
                         // Blocks of columns of op(B) and C.
-                        parallelFor(n, work: work) { cols in
+                        parallelForReferenceParts(n, work: work) { cols in
                             let bBlock = transposeB ? b0 + cols.lowerBound * b.cols : b0 + cols.lowerBound
                             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(cols.count), Int32(k), alpha,
                                         a0, lda, bBlock, ldb, beta, c0 + cols.lowerBound, Int32(n))

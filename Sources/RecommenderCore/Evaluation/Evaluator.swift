@@ -98,20 +98,21 @@ public final class Evaluator: @unchecked Sendable {
         let maskValid = split == .test && evaluationProtocol.maskValidInTest
         let itemCount = dataset.itemCount
         let block = evaluationProtocol.blockUsers
-        // Each worker takes a contiguous share of the users and scores them a
-        // block at a time (one sgemm, run on that worker's core), then ranks the
-        // block while its scores are still in cache.
+        // The users are cut into blocks fixed by their count (see
+        // `Parallelism.forEachBlock`); each worker takes a run of blocks, scores
+        // a block at a time (one sgemm, run on that worker's core), then ranks
+        // the block while its scores are still in cache.
         perUser.withUnsafeMutableBufferPointer { out in
         fewCandidates.withUnsafeMutableBufferPointer { few in
         nanUsers.withUnsafeMutableBufferPointer { nan in
-            Parallelism.forEachRange(users.count, work: users.count * itemCount) { share in
+            Parallelism.forEachBlock(users.count, blockSize: block, work: users.count * itemCount) { blocks in
                 var top = TopK(k: depth)
                 defer { top.deallocate() }
                 var selector = RowSelector(k: depth)
                 var metrics = RankingMetricsBuffer(keys: keys)
-                var blockStart = share.lowerBound
-                while blockStart < share.upperBound {
-                    let blockUsers = Array(users[blockStart..<min(blockStart + block, share.upperBound)])
+                for range in blocks {
+                    let blockStart = range.lowerBound
+                    let blockUsers = Array(users[range])
                     var scores = scorer.scores(users: blockUsers)
                     precondition(scores.rows == blockUsers.count && scores.cols == itemCount,
                                  "Scorer returned \(scores.shapeDescription) for \(blockUsers.count) users and \(itemCount) items")
@@ -145,7 +146,6 @@ public final class Evaluator: @unchecked Sendable {
                             }
                         }
                     }
-                    blockStart += block
                 }
             }
         }}}

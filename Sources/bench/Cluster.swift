@@ -1,0 +1,98 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import GraphKit
+import RecommenderCore
+
+/// `bench plan CONFIG`.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a config's resolved runs, one per line, in run order, and how many are finished.",
+        discussion: """
+            Each line: the run key (its result file's name), stage, dataset, model, label, grid point, seed,             the shard with --shard-count, and the state in the result store: finished, failed or to run. The order             is the order `bench run` and its shards follow. Final runs (the chosen point's other seeds, tuned_as rows)             are listed once the tuning runs they wait on are stored; until then they are counted as undecided.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Print only the runs of shard I/N.") var shard: String?
+    @Option(name: .customLong("shard-count"), help: "Add each run's shard (0-based) among N shards to its line.")
+    var shardCount: Int?
+    @Flag(help: "Print only the runs not finished (to run, or failed).") var unfinished = false
+
+    func run() throws {
+        let config = try options.load()
+        do {
+            let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            let only = try shard.map { try Shard(parsing: $0) }
+            let n = only?.count ?? shardCount
+            if let n, n < 1 { throw ValidationError("--shard-count must be at least 1") }
+            var lines: [String] = []
+            var (listed, finished, failed, undecided) = (0, 0, 0, 0)
+            for group in try runner.knownRunsByDataset() {
+                undecided += group.undecided
+                // Shards are assigned per dataset and stage, as `bench run --shard` assigns them.
+                var shards: [Int?] = Array(repeating: nil, count: group.runs.count)
+                if let n {
+                    for stage in [PlannedRun.Stage.tuning, .final] {
+                        let indices = group.runs.indices.filter { group.runs[$0].run.stage == stage }
+                        for (i, s) in zip(indices, Shard.assign(indices.map { group.runs[$0].run }, count: n)) { shards[i] = s }
+                    }
+                }
+                for (i, (run, record)) in group.runs.enumerated() {
+                    if let only, shards[i] != only.index { continue }
+                    let state = record.map { $0.result.status == .failed ? "failed" : "finished" } ?? "to run"
+                    listed += 1
+                    if record != nil { if state == "failed" { failed += 1 } else { finished += 1 } }
+                    if unfinished && state == "finished" { continue }
+                    let part = shards[i].map { "  shard \($0)" } ?? ""
+                    lines.append("\(run.key)  \(run.stage.rawValue)  \(run.dataset)  \(run.spec.model)  \(run.label)  \(run.point.summary)  seed \(run.spec.seed)\(part)  \(state)")
+                }
+            }
+            let scope = only.map { " in shard \($0)" } ?? ""
+            lines.append("\(listed) runs\(scope): \(finished) finished, \(failed) failed, \(listed - finished - failed) to run, in \(runner.runsFolder.path)")
+            if undecided > 0 {
+                lines.append("\(undecided) final runs\(only == nil ? "" : " (all shards)") are decided once the tuning runs they wait on are stored")
+            }
+            print(lines.joined(separator: "\n"))
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        } catch let error as ConfigError {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// `bench merge STORE... --into STORE`.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge result stores (Results/NAME folders) made on different machines or by different shards.",
+        discussion: "A run both stores hold with the same spec and metrics is kept once. A run whose key two stores hold with different metrics is a conflict: both files are named, neither is overwritten, and the exit code is 1. Copies are written to a temporary file and renamed.")
+
+    @Argument(help: "The stores to merge from.") var stores: [String]
+    @Option(help: "The store to merge into (created if missing).") var into: String
+
+    func run() throws {
+        let target = ResultStore(into)
+        let report: ResultStore.MergeReport
+        do {
+            report = try target.merge(stores.map(ResultStore.init))
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+        print("merged into \(target.runsFolder.path): copied \(report.copied), identical \(report.identical), conflicts \(report.conflicts.count)")
+        for conflict in report.conflicts {
+            FileHandle.standardError.write(Data("bench merge: conflict: \(conflict)\n".utf8))
+        }
+        if !report.conflicts.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// The shard a `--shard` option names: "I/N", or "slurm" for the Slurm array
+/// task this process is, whose worker threads then follow `SLURM_CPUS_PER_TASK`.
+func resolveShard(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard {
+    guard text == "slurm" else { return try Shard(parsing: text) }
+    let shard = try Shard(slurm: environment)
+    if let cpus = environment["SLURM_CPUS_PER_TASK"].flatMap(Int.init), cpus >= 1 {
+        Parallelism.setWorkers(cpus)
+    }
+    return shard
+}
