@@ -6,7 +6,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
 
-.PHONY: all main bench build deps test benchmarks tables tables-render verify-data clean
+.PHONY: all main bench build deps test test-slurm benchmarks tables tables-render verify-data clean
 
 ## all (the default): the main job, see `main`.
 all: main
@@ -51,6 +51,13 @@ build: deps
 ## test: every test, in release (numeric Swift is 10-100x slower in debug).
 test: deps verify-data
 	$(RELEASE_TEST)
+
+## test-slurm: run Configs/slurm-grid.json as Slurm job arrays on a single-node
+## Slurm started for the test (installs slurm-wlm and munge when missing; needs
+## root), and check it against one process. See Tests/Slurm/test-slurm.sh.
+test-slurm: deps verify-data
+	$(SWIFT) build -c release -Xswiftc -enable-testing --product bench
+	bash Tests/Slurm/test-slurm.sh $(BENCH)
 
 ## benchmarks: the package-benchmark suites in Benchmarks/ (release; see README "Benchmarks").
 benchmarks: deps
