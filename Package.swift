@@ -102,5 +102,14 @@ let package = Package(
             path: "Benchmarks/RecommenderBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ExperimentBenchmarks",
+            dependencies: [
+                "Experiments", "ModelRegistry", "RecommenderCore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ExperimentBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

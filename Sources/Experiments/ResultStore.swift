@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import GraphKit
 import RecommenderCore
 
 /// A folder of stored runs: `STORE/runs/KEY.json`, one file per run, named by
@@ -24,12 +26,18 @@ public struct ResultStore {
     }
 
     /// The run in `path`, checked: valid JSON of a run record whose key is the
-    /// file's name and its spec's hash.
-    public static func record(at path: String) throws -> RunRecord {
+    /// file's name and its spec's hash. Without `history`, the per-epoch
+    /// records and embedding projection are skipped (`RunRecord.decode`).
+    public static func record(at path: String, history: Bool = true) throws -> RunRecord {
         guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot be read") }
+        return try record(data, at: path, history: history)
+    }
+
+    /// The run in `data`, read from `path`, checked as `record(at:)` checks it.
+    static func record(_ data: Data, at path: String, history: Bool) throws -> RunRecord {
         let record: RunRecord
         do {
-            record = try JSONDecoder().decode(RunRecord.self, from: data)
+            record = try RunRecord.decode(data, history: history)
         } catch {
             throw DataError(file: path, "not a run record (\(error))")
         }
@@ -44,32 +52,22 @@ public struct ResultStore {
     /// same result, epoch by epoch: losses, metrics, best epoch, status.
     /// Timings, labels, hosts and finishing times may differ.
     static func sameRun(_ a: RunRecord, _ b: RunRecord) -> Bool {
-        func comparable(_ record: RunRecord) -> NSDictionary? {
-            let encoder = JSONEncoder()
-            guard let data = try? encoder.encode(Comparable(spec: record.spec, result: record.result)),
-                  let object = try? JSONSerialization.jsonObject(with: data) else { return nil }
-            return withoutTimings(object) as? NSDictionary
-        }
-        guard let x = comparable(a), let y = comparable(b) else { return false }
-        return x.isEqual(y)
+        a.spec == b.spec && untimed(a.result) == untimed(b.result)
     }
 
-    private struct Comparable: Encodable {
-        let spec: RunSpec
-        let result: TrainingResult
-    }
-
-    /// `object` with every key that names a duration (trainSeconds, secondsPerEpoch, …) removed, at any depth.
-    private static func withoutTimings(_ object: Any) -> Any {
-        if let dictionary = object as? [String: Any] {
-            var out: [String: Any] = [:]
-            for (key, value) in dictionary where !key.lowercased().contains("seconds") {
-                out[key] = withoutTimings(value)
-            }
-            return out
+    /// `result` with every duration set to 0.
+    private static func untimed(_ result: TrainingResult) -> TrainingResult {
+        var r = result
+        (r.secondsPerEpoch, r.secondsPerEvaluation, r.totalSeconds) = (0, 0, 0)
+        r.epochs = r.epochs.map { epoch in
+            var e = epoch
+            (e.trainSeconds, e.evalSeconds) = (0, 0)
+            return e
         }
-        if let array = object as? [Any] { return array.map(withoutTimings) }
-        return object
+        r.valid?.seconds = 0
+        r.test?.seconds = 0
+        r.testSampled?.seconds = 0
+        return r
     }
 
     /// Two files of one key that hold different runs.
@@ -94,32 +92,87 @@ public struct ResultStore {
     /// Copies every run of `sources` into this store. A key the store holds
     /// already is kept once when the runs are the same, and is a conflict,
     /// reported with both files and never overwritten, when they differ.
-    /// Each copy is written to a temporary file and renamed into place.
+    /// Every incoming file is checked first (valid, named by its spec's key),
+    /// so a bad file stops the merge before anything is written. Each copy
+    /// is written to a temporary file and renamed into place. The files are
+    /// read, checked and copied on all the workers.
     public func merge(_ sources: [ResultStore]) throws -> MergeReport {
         try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
-        var report = MergeReport()
-        var held: [String: (path: String, record: RunRecord)] = [:]
-        for (key, path) in try runFiles() { held[key] = (path, try Self.record(at: path)) }
+        // What to do with each incoming file, decided in order: copy the first
+        // file of a key the store lacks; compare any other with the file kept.
+        enum Action { case copy(target: String), compare(kept: String) }
+        var held: [String: String] = [:]
+        for (key, path) in try runFiles() { held[key] = path }
+        var copies: [String: String] = [:]  // incoming file -> its copy here
+        var items: [(key: String, path: String, action: Action)] = []
         for source in sources where source.runsFolder.standardizedFileURL != runsFolder.standardizedFileURL {
             for (key, path) in try source.runFiles() {
-                let incoming = try Self.record(at: path)
-                if let existing = held[key] {
-                    if Self.sameRun(existing.record, incoming) {
-                        report.identical += 1
-                    } else {
-                        report.conflicts.append(Conflict(key: key, kept: existing.path, incoming: path))
-                    }
-                    continue
+                if let kept = held[key] {
+                    items.append((key, path, .compare(kept: kept)))
+                } else {
+                    let target = runsFolder.appendingPathComponent("\(key).json").path
+                    items.append((key, path, .copy(target: target)))
+                    copies[path] = target
+                    // Later files of this key compare with this one, whose bytes the copy will hold.
+                    held[key] = path
                 }
-                let target = runsFolder.appendingPathComponent("\(key).json").path
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw DataError(file: path, "cannot be read")
+            }
+        }
+        let plan = items
+        @Sendable func read(_ path: String) throws -> Data {
+            guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot be read") }
+            return data
+        }
+        // Check every incoming file, then act on each.
+        try forEachInParallel(plan.count) { i in _ = try Self.record(try read(plan[i].path), at: plan[i].path, history: false) }
+        var outcomes = [Int](repeating: 0, count: items.count)  // 1 copied, 2 identical, 3 conflict
+        try outcomes.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            try forEachInParallel(plan.count) { i in
+                let data = try read(plan[i].path)
+                switch plan[i].action {
+                case let .copy(target):
+                    try AtomicFile.write(data, to: target)
+                    out[i] = 1
+                case let .compare(keptPath):
+                    let kept = try read(keptPath)
+                    // The same bytes are the same run; else compare the runs themselves.
+                    let same = try kept == data || Self.sameRun(Self.record(kept, at: keptPath, history: true),
+                                                                Self.record(data, at: plan[i].path, history: true))
+                    out[i] = same ? 2 : 3
                 }
-                try AtomicFile.write(data, to: target)
-                held[key] = (path, incoming)
-                report.copied += 1
+            }
+        }
+        var report = MergeReport()
+        for (i, item) in items.enumerated() {
+            switch outcomes[i] {
+            case 1: report.copied += 1
+            case 2: report.identical += 1
+            default:
+                guard case let .compare(kept) = item.action else { continue }
+                // A conflict with a file copied in this merge names the copy.
+                report.conflicts.append(Conflict(key: item.key, kept: copies[kept] ?? kept, incoming: item.path))
             }
         }
         return report
+    }
+
+    /// Runs `body` for each of `0..<count` on the workers, each index once;
+    /// throws the error of the lowest index that threw.
+    private func forEachInParallel(_ count: Int, _ body: @Sendable (Int) throws -> Void) throws {
+        let chunks = max(1, min(Parallelism.workers, count / 16))
+        var errors = [(index: Int, error: any Error)?](repeating: nil, count: chunks)
+        errors.withUnsafeMutableBufferPointer { failed in
+            nonisolated(unsafe) let failed = failed
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (count * c / chunks)..<(count * (c + 1) / chunks) {
+                    do { try body(i) } catch {
+                        failed[c] = (i, error)
+                        return
+                    }
+                }
+            }
+        }
+        if let first = errors.compactMap({ $0 }).min(by: { $0.index < $1.index }) { throw first.error }
     }
 }

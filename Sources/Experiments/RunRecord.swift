@@ -32,7 +32,7 @@ public struct RunSpec: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(self)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined().prefix(16).description
+        return String(hexDigits(SHA256.hash(data: data)).prefix(16))
     }
 }
 
@@ -51,10 +51,73 @@ public struct RunRecord: Codable, Sendable {
     public var host: String
 }
 
+/// `bytes` as lowercase hex, two digits a byte.
+func hexDigits<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(64)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: text, as: UTF8.self)
+}
+
 /// SHA-256 of a file, in hex.
 func sha256(ofFile path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw DataError(file: path, "file not found")
     }
-    return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    return hexDigits(SHA256.hash(data: data))
+}
+
+extension RunRecord {
+    /// The run stored in `data`. Without `history`, the per-epoch records and
+    /// the embedding projection are skipped (left empty): what a plan, a
+    /// selection on validation or a merge's checks need, read several times
+    /// faster than the whole record.
+    public static func decode(_ data: Data, history: Bool = true) throws -> RunRecord {
+        if history { return try JSONDecoder().decode(RunRecord.self, from: data) }
+        return try JSONDecoder().decode(Headline.self, from: data).record
+    }
+
+    /// A stored run without `result.epochs` and `result.embedding`.
+    private struct Headline: Decodable {
+        var key: String
+        var spec: RunSpec
+        var label: String
+        var gridPoint: String
+        var result: ResultHeadline
+        var finished: String
+        var host: String
+
+        var record: RunRecord {
+            var full = TrainingResult.failed(result.failure ?? "")
+            full.status = result.status
+            full.failure = result.failure
+            full.stopReason = result.stopReason
+            full.bestEpoch = result.bestEpoch
+            full.valid = result.valid
+            full.test = result.test
+            full.testSampled = result.testSampled
+            full.secondsPerEpoch = result.secondsPerEpoch
+            full.secondsPerEvaluation = result.secondsPerEvaluation
+            full.totalSeconds = result.totalSeconds
+            return RunRecord(key: key, spec: spec, label: label, gridPoint: gridPoint, result: full,
+                             finished: finished, host: host)
+        }
+    }
+
+    private struct ResultHeadline: Decodable {
+        var status: RunStatus
+        var failure: String?
+        var stopReason: String
+        var bestEpoch: Int?
+        var valid: EvaluationResult?
+        var test: EvaluationResult?
+        var testSampled: EvaluationResult?
+        var secondsPerEpoch: Double
+        var secondsPerEvaluation: Double
+        var totalSeconds: Double
+    }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GraphKit
 import ModelRegistry
@@ -18,9 +19,15 @@ public struct PlannedRun: Sendable {
     /// The dataset's descriptor name.
     public var dataset: String
     public var point: GridPoint
-    public var spec: RunSpec
+    public let spec: RunSpec
     public var stage: Stage
-    public var key: String { spec.key }
+    /// The spec's key, worked out once.
+    public let key: String
+
+    public init(entry: Int, label: String, dataset: String, point: GridPoint, spec: RunSpec, stage: Stage) {
+        (self.entry, self.label, self.dataset, self.point, self.spec, self.stage) = (entry, label, dataset, point, spec, stage)
+        key = spec.key
+    }
 }
 
 /// Trains every run of a config that has no stored result, and stores each
@@ -61,7 +68,7 @@ public final class ExperimentRunner {
         for (target, path) in [(runsFolder, storeFolder.path), (folder, folder.path)] {
             do {
                 try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-                let probe = target.appendingPathComponent(".write-test-\(ProcessInfo.processInfo.processIdentifier)")
+                let probe = target.appendingPathComponent(".write-test-\(UUID().uuidString)")
                 try Data().write(to: probe)
                 try FileManager.default.removeItem(at: probe)
             } catch {
@@ -169,19 +176,40 @@ public final class ExperimentRunner {
 
     /// Every run known now, in table order per dataset, each with its stored
     /// record if it has one: the tuning runs, and the final runs that the
-    /// stored tuning runs decide. Each run file is read once.
-    public func knownRuns() throws -> [(run: PlannedRun, record: RunRecord?)] {
-        try knownRunsByDataset().flatMap(\.runs)
+    /// stored tuning runs decide. Each run file is read once. Without
+    /// `history`, the records lack their per-epoch history and embedding
+    /// projection (see `RunRecord.decode`).
+    public func knownRuns(history: Bool = true) throws -> [(run: PlannedRun, record: RunRecord?)] {
+        try knownRunsByDataset(history: history).flatMap(\.runs)
     }
 
     /// `knownRuns` per dataset, with the number of final runs still undecided.
-    public func knownRunsByDataset() throws -> [(runs: [(run: PlannedRun, record: RunRecord?)], undecided: Int)] {
+    public func knownRunsByDataset(history: Bool = true) throws
+        -> [(runs: [(run: PlannedRun, record: RunRecord?)], undecided: Int)] {
         try descriptors.indices.map { d in
-            let tuning = try tuningRuns(dataset: d).map { (run: $0, record: storedRecord($0)) }
+            let tuningRuns = try tuningRuns(dataset: d)
+            let tuning = Array(zip(tuningRuns, storedRecords(of: tuningRuns, history: history))).map { (run: $0, record: $1) }
             let records = tuning.compactMap(\.record)
-            let finals = try finalRuns(dataset: d, records: records).map { (run: $0, record: storedRecord($0)) }
+            let finalRuns = try finalRuns(dataset: d, records: records)
+            let finals = Array(zip(finalRuns, storedRecords(of: finalRuns, history: history))).map { (run: $0, record: $1) }
             return (tuning + finals, try undecidedFinalRuns(dataset: d, records: records))
         }
+    }
+
+    /// The stored record of each of `runs`, read on all the workers.
+    func storedRecords(of runs: [PlannedRun], history: Bool) -> [RunRecord?] {
+        var records = [RunRecord?](repeating: nil, count: runs.count)
+        let chunks = max(1, min(Parallelism.workers, runs.count / 64))
+        let folder = runsFolder
+        records.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (runs.count * c / chunks)..<(runs.count * (c + 1) / chunks) {
+                    out[i] = Self.storedRecord(runs[i], in: folder, history: history)
+                }
+            }
+        }
+        return records
     }
 
     /// Every run known now (see `knownRuns`).
@@ -200,10 +228,14 @@ public final class ExperimentRunner {
     /// that was relabelled since, a second entry with the same spec, or
     /// another config sharing the store: the record comes back under the
     /// planned run's label and grid point.
-    public func storedRecord(_ run: PlannedRun) -> RunRecord? {
+    public func storedRecord(_ run: PlannedRun, history: Bool = true) -> RunRecord? {
+        Self.storedRecord(run, in: runsFolder, history: history)
+    }
+
+    static func storedRecord(_ run: PlannedRun, in runsFolder: URL, history: Bool) -> RunRecord? {
         let url = runsFolder.appendingPathComponent("\(run.key).json")
         guard let data = try? Data(contentsOf: url),
-              var record = try? JSONDecoder().decode(RunRecord.self, from: data) else { return nil }
+              var record = try? RunRecord.decode(data, history: history) else { return nil }
         record.label = run.label
         record.gridPoint = run.point.summary
         return record
@@ -243,7 +275,7 @@ public final class ExperimentRunner {
             if stage == .tuning { continue }
             // Every shard's tuning runs, as stored now; without a shard, the
             // records gathered so far hold them all.
-            let records = shard == nil && stage == nil ? summary.records : tuning.compactMap(storedRecord)
+            let records = shard == nil && stage == nil ? summary.records : tuning.compactMap { storedRecord($0) }
             let waiting = try undecidedFinalRuns(dataset: d, records: records)
             let finals = try finalRuns(dataset: d, records: records)
             if shard != nil && waiting > 0 {

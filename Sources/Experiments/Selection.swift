@@ -57,10 +57,13 @@ public func selectOnValidation(config: ExperimentConfig, datasets: [String], rec
     let key = config.training.validMetric
     let tuningSeeds = Set(config.seeds.prefix(config.tuningSeeds))
 
+    // The records of each (label, dataset, grid point), found in one pass, so
+    // that a grid of 10,000 points is not 10,000 scans of 10,000 records.
+    let byPoint = Dictionary(grouping: records) { "\($0.label)\u{0}\($0.spec.dataset)\u{0}\($0.gridPoint)" }
+
     func outcome(_ label: String, _ dataset: String, _ point: GridPoint, seeds: Set<UInt64>) -> PointOutcome {
         let summary = point.summary
-        let mine = records.filter { $0.label == label && $0.spec.dataset == dataset && $0.gridPoint == summary
-                                    && seeds.contains($0.spec.seed) }
+        let mine = (byPoint["\(label)\u{0}\(dataset)\u{0}\(summary)"] ?? []).filter { seeds.contains($0.spec.seed) }
             .sorted { $0.spec.seed < $1.spec.seed }
         let failed = mine.first { $0.result.status == .failed }
         var result = PointOutcome(label: label, gridPoint: summary, records: mine, validMean: nil,

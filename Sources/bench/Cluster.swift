@@ -20,39 +20,12 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         let config = try options.load()
+        if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1") }
         do {
             let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
-            let only = try shard.map { try Shard(parsing: $0) }
-            let n = only?.count ?? shardCount
-            if let n, n < 1 { throw ValidationError("--shard-count must be at least 1") }
-            var lines: [String] = []
-            var (listed, finished, failed, undecided) = (0, 0, 0, 0)
-            for group in try runner.knownRunsByDataset() {
-                undecided += group.undecided
-                // Shards are assigned per dataset and stage, as `bench run --shard` assigns them.
-                var shards: [Int?] = Array(repeating: nil, count: group.runs.count)
-                if let n {
-                    for stage in [PlannedRun.Stage.tuning, .final] {
-                        let indices = group.runs.indices.filter { group.runs[$0].run.stage == stage }
-                        for (i, s) in zip(indices, Shard.assign(indices.map { group.runs[$0].run }, count: n)) { shards[i] = s }
-                    }
-                }
-                for (i, (run, record)) in group.runs.enumerated() {
-                    if let only, shards[i] != only.index { continue }
-                    let state = record.map { $0.result.status == .failed ? "failed" : "finished" } ?? "to run"
-                    listed += 1
-                    if record != nil { if state == "failed" { failed += 1 } else { finished += 1 } }
-                    if unfinished && state == "finished" { continue }
-                    let part = shards[i].map { "  shard \($0)" } ?? ""
-                    lines.append("\(run.key)  \(run.stage.rawValue)  \(run.dataset)  \(run.spec.model)  \(run.label)  \(run.point.summary)  seed \(run.spec.seed)\(part)  \(state)")
-                }
-            }
-            let scope = only.map { " in shard \($0)" } ?? ""
-            lines.append("\(listed) runs\(scope): \(finished) finished, \(failed) failed, \(listed - finished - failed) to run, in \(runner.runsFolder.path)")
-            if undecided > 0 {
-                lines.append("\(undecided) final runs\(only == nil ? "" : " (all shards)") are decided once the tuning runs they wait on are stored")
-            }
-            print(lines.joined(separator: "\n"))
+            let report = try PlanReport(runner, shard: try shard.map { try Shard(parsing: $0) }, shardCount: shardCount,
+                                        unfinished: unfinished)
+            print(report.lines.joined(separator: "\n"))
         } catch let error as DataError {
             throw ValidationError("\(error)")
         } catch let error as ConfigError {

@@ -159,7 +159,7 @@ struct Validate: ParsableCommand {
                 }
                 print(data.summary)
             }
-            let known = try runner.knownRuns()
+            let known = try runner.knownRuns(history: false)
             let stored = known.filter { $0.record != nil }.count
             for entry in config.models {
                 let how = entry.tunedAs.map { "tuned as \($0)" } ?? "\(entry.gridPoints().count) grid point(s)"

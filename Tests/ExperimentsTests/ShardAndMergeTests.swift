@@ -192,4 +192,86 @@ import TestSupport
         try "{not json".write(to: renamed, atomically: true, encoding: .utf8)
         #expect(throws: DataError.self) { try ResultStore.record(at: renamed.path) }
     }
+
+    /// `bench plan`'s lines: stage, shard and state of every run, per shard
+    /// as `run(shard:)` assigns them, and the counts.
+    @Test func planListsEveryRunWithItsStageShardAndState() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try gridConfig()
+        let r = try runner(config, folder)
+        let before = try PlanReport(r, shardCount: 2)
+        #expect(before.listed == 8 && before.finished == 0 && before.undecided == 5)
+        #expect(before.lines.last == "5 final runs are decided once the tuning runs they wait on are stored")
+        let tuning = try r.tuningRuns(dataset: 0)
+        let shards = Shard.assign(tuning, count: 2)
+        for (i, run) in tuning.enumerated() {
+            #expect(before.lines[i] == "\(run.key)  tuning  mmgcn-toy  ItemBias".replacingOccurrences(of: "ItemBias", with: run.spec.model)
+                    + "  \(run.label)  \(run.point.summary)  seed 1  shard \(shards[i])  to run")
+        }
+        // Shard 1 trains its three keys; its plan lists its four runs ("Again" repeats none of them).
+        _ = try r.run(shard: try Shard(index: 1, count: 2), stage: .tuning)
+        let one = try PlanReport(r, shard: try Shard(index: 1, count: 2))
+        #expect(one.listed == 3 && one.finished == 3)
+        #expect(one.lines.dropLast(2).allSatisfy { $0.hasSuffix("  shard 1  finished") })
+        #expect(one.lines[one.lines.count - 2] == "3 runs in shard 1/2: 3 finished, 0 failed, 0 to run, in \(r.runsFolder.path)")
+        // All of it, then only what is unfinished: nothing.
+        _ = try r.run()
+        let after = try PlanReport(r, unfinished: true)
+        #expect(after.listed == 13 && after.finished == 13 && after.undecided == 0)
+        #expect(after.lines == ["13 runs: 13 finished, 0 failed, 0 to run, in \(r.runsFolder.path)"])
+    }
+
+    /// A record read without its history is the whole record less the
+    /// per-epoch records and the embedding projection.
+    @Test func aRecordReadWithoutHistoryKeepsEverythingElse() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try runner(try gridConfig(), folder)
+        _ = try r.run(stage: .tuning)
+        let file = try #require(try ResultStore(r.storeFolder.path).runFiles().first)
+        let whole = try ResultStore.record(at: file.path)
+        let light = try ResultStore.record(at: file.path, history: false)
+        #expect(!whole.result.epochs.isEmpty && light.result.epochs.isEmpty && light.result.embedding == nil)
+        var expected = whole
+        expected.result.epochs = []
+        expected.result.embedding = nil
+        #expect(light.spec == expected.spec && light.result == expected.result)
+        #expect((light.key, light.label, light.gridPoint, light.finished, light.host)
+                == (expected.key, expected.label, expected.gridPoint, expected.finished, expected.host))
+    }
+
+    /// A bad incoming file stops the merge before anything is written; two
+    /// sources with one key and different results are a conflict that names
+    /// the copy made from the first.
+    @Test func aBadFileStopsTheMergeAndAConflictBetweenSourcesNamesTheCopy() throws {
+        let config = try gridConfig()
+        let (a, b, c, target) = (try temporaryFolder(), try temporaryFolder(), try temporaryFolder(), try temporaryFolder())
+        defer { for f in [a, b, c, target] { try? FileManager.default.removeItem(at: f) } }
+        _ = try runner(config, a).run(stage: .tuning)
+        let storeA = ResultStore(a.appendingPathComponent(config.name).path)
+        let files = try storeA.runFiles()
+        // B: one run with other test metrics.
+        let storeB = ResultStore(b.appendingPathComponent(config.name).path)
+        try FileManager.default.createDirectory(at: storeB.runsFolder, withIntermediateDirectories: true)
+        var other = try ResultStore.record(at: files[0].path)
+        let shifted = other.result.test!.values.mapValues { $0 + 0.01 }
+        other.result.test?.values = shifted
+        try JSONEncoder().encode(other).write(to: storeB.runsFolder.appendingPathComponent("\(other.key).json"))
+        // C: a truncated file.
+        let storeC = ResultStore(c.appendingPathComponent(config.name).path)
+        try FileManager.default.createDirectory(at: storeC.runsFolder, withIntermediateDirectories: true)
+        let truncated = storeC.runsFolder.appendingPathComponent("\(files[1].key).json")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: files[1].path)).prefix(100)).write(to: truncated)
+        let into = ResultStore(target.appendingPathComponent(config.name).path)
+        let error = try #require(throws: DataError.self) { try into.merge([storeA, storeC]) }
+        #expect(error.file == truncated.path)
+        #expect(try into.runFiles().isEmpty)
+        let report = try into.merge([storeA, storeB])
+        #expect(report.copied == files.count && report.identical == 0)
+        #expect(report.conflicts == [ResultStore.Conflict(key: other.key, kept: into.runsFolder.appendingPathComponent("\(other.key).json").path,
+                                                          incoming: storeB.runsFolder.appendingPathComponent("\(other.key).json").path)])
+        #expect(try Data(contentsOf: into.runsFolder.appendingPathComponent("\(other.key).json"))
+                == Data(contentsOf: URL(fileURLWithPath: files[0].path)))
+    }
 }

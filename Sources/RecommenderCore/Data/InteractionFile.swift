@@ -155,11 +155,15 @@ public struct InteractionFile: Sendable {
 /// Writes files through a temporary file in the same folder and a rename, so
 /// that a reader never sees a half-written file.
 public enum AtomicFile {
-    /// Writes `data` to `path` atomically.
+    /// Writes `data` to `path` atomically: to a temporary file in the same
+    /// folder, then renamed into place, so that a reader (on any node of a
+    /// shared filesystem) sees the old file or the new one whole.
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        // A name no other writer uses, even one on another node of a cluster
+        // with the same process id; a dot hides it from readers of the folder.
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
             try data.write(to: temporary)
         } catch {

@@ -47,7 +47,7 @@ public enum RunStatus: String, Sendable, Codable {
 }
 
 /// The outcome of training one model with one seed.
-public struct TrainingResult: Sendable, Codable {
+public struct TrainingResult: Sendable, Codable, Equatable {
     public var status: RunStatus
     /// Why a failed run failed.
     public var failure: String?
