@@ -105,6 +105,12 @@ public struct ResultStore {
         for (key, path) in try runFiles() { held[key] = path }
         var copies: [String: String] = [:]  // incoming file -> its copy here
         var items: [(key: String, path: String, action: Action)] = []
+        for source in sources {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: source.runsFolder.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw DataError(file: source.folder.path, "not a result store: it has no runs/ folder (give the folder that holds runs/, such as Results/paper-tables)")
+            }
+        }
         for source in sources where source.runsFolder.standardizedFileURL != runsFolder.standardizedFileURL {
             for (key, path) in try source.runFiles() {
                 if let kept = held[key] {

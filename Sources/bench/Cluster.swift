@@ -38,7 +38,7 @@ struct Plan: ParsableCommand {
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Merge result stores (Results/NAME folders) made on different machines or by different shards.",
-        discussion: "A run both stores hold with the same spec and metrics is kept once. A run whose key two stores hold with different metrics is a conflict: both files are named, neither is overwritten, and the exit code is 1. Copies are written to a temporary file and renamed.")
+        discussion: "STORE is a folder that holds runs/ (Results/paper-tables, say). A run both stores hold with the same spec and results (losses and metrics, epoch by epoch; timings, host and label may differ) is kept once. A run whose key two stores hold with different results is a conflict: both files are named, neither is overwritten, and the exit code is 1. Every incoming file is checked before anything is written; each copy goes to a temporary file in runs/ and is renamed into place.")
 
     @Argument(help: "The stores to merge from.") var stores: [String]
     @Option(help: "The store to merge into (created if missing).") var into: String

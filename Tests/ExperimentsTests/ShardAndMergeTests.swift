@@ -264,6 +264,9 @@ import TestSupport
         let truncated = storeC.runsFolder.appendingPathComponent("\(files[1].key).json")
         try Data(try Data(contentsOf: URL(fileURLWithPath: files[1].path)).prefix(100)).write(to: truncated)
         let into = ResultStore(target.appendingPathComponent(config.name).path)
+        // A folder that is not a store (a runs/ folder given by mistake, say) is named.
+        let notAStore = try #require(throws: DataError.self) { try into.merge([ResultStore(storeA.runsFolder.path)]) }
+        #expect(notAStore.file == storeA.runsFolder.path && "\(notAStore)".contains("no runs/ folder"))
         let error = try #require(throws: DataError.self) { try into.merge([storeA, storeC]) }
         #expect(error.file == truncated.path)
         #expect(try into.runFiles().isEmpty)
