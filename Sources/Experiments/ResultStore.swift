@@ -135,12 +135,12 @@ public struct ResultStore {
         try outcomes.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             try forEachInParallel(plan.count) { i in
-                let data = try read(plan[i].path)
                 switch plan[i].action {
                 case let .copy(target):
-                    try AtomicFile.write(data, to: target)
+                    try Self.place(plan[i].path, at: target)
                     out[i] = 1
                 case let .compare(keptPath):
+                    let data = try read(plan[i].path)
                     let kept = try read(keptPath)
                     // The same bytes are the same run; else compare the runs themselves.
                     let same = try kept == data || Self.sameRun(Self.record(kept, at: keptPath, history: true),
@@ -161,6 +161,26 @@ public struct ResultStore {
             }
         }
         return report
+    }
+
+    /// Puts the run file `source` at `target`, atomically: a hard link made
+    /// under a temporary name and renamed into place, so that no bytes are
+    /// copied; where the two are on different filesystems, a copy written to
+    /// a temporary file and renamed. Sharing the file is safe because run
+    /// files are never changed in place: a rewrite replaces the file.
+    static func place(_ source: String, at target: String) throws {
+        let url = URL(fileURLWithPath: target)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
+        guard link(source, temporary) == 0 else {
+            guard let data = FileManager.default.contents(atPath: source) else { throw DataError(file: source, "cannot be read") }
+            try AtomicFile.write(data, to: target)
+            return
+        }
+        if rename(temporary, target) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DataError(file: target, "cannot move the merged file into place: \(reason)")
+        }
     }
 
     /// Runs `body` for each of `0..<count` on the workers, each index once;

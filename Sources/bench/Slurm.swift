@@ -140,60 +140,58 @@ struct SlurmScripts {
     private var logs: String { "\(results)/\(name)/slurm" }
     private var common: String { "--results \(quoted(results)) --configs \(quoted(configs))" }
 
-    private func header(job: String, output: String, cpus: Int) -> [String] {
-        ["#!/bin/bash",
-         "#SBATCH --job-name=\(job)",
-         "#SBATCH --cpus-per-task=\(cpus)",
-         "#SBATCH --time=\(time)",
-         "#SBATCH --mem=\(mem)",
-         "#SBATCH --output=\(output)"]
+    /// A script: the #SBATCH lines, `extra` ones, then `set` with `options`,
+    /// a `cd` to the folder `bench slurm` ran in, and `body`.
+    private func script(job: String, output: String, cpus: Int, extra: [String] = [], options: String = "-euo pipefail",
+                        _ body: [String]) -> String {
+        (["#!/bin/bash",
+          "#SBATCH --job-name=\(job)",
+          "#SBATCH --cpus-per-task=\(cpus)",
+          "#SBATCH --time=\(time)",
+          "#SBATCH --mem=\(mem)",
+          "#SBATCH --output=\(output)"]
             + (partition.map { ["#SBATCH --partition=\($0)"] } ?? [])
+            + extra
+            + ["set \(options)", "cd \(quoted(workingDirectory))"]
+            + body + [""]).joined(separator: "\n")
     }
 
     /// One array task per shard: `bench run --shard slurm --stage STAGE`.
     func arrayScript(stage: PlannedRun.Stage) -> String {
-        (header(job: "bench-\(name)-\(stage.rawValue)", output: "\(logs)/\(stage.rawValue)-%a.out", cpus: cpusPerTask)
-            + ["#SBATCH --array=0-\(shards - 1)%\(maxParallel)",
-               "# Shard SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, with SLURM_CPUS_PER_TASK worker threads.",
-               "# Finished runs are skipped, so resubmitting runs only what is missing.",
-               "set -euo pipefail",
-               "cd \(quoted(workingDirectory))",
-               "exec \(quoted(bench)) run \(quoted(config)) \(common) --shard slurm --stage \(stage.rawValue) --quiet",
-               ""]).joined(separator: "\n")
+        script(job: "bench-\(name)-\(stage.rawValue)", output: "\(logs)/\(stage.rawValue)-%a.out", cpus: cpusPerTask,
+               extra: ["#SBATCH --array=0-\(shards - 1)%\(maxParallel)",
+                       "# Shard SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, with SLURM_CPUS_PER_TASK worker threads.",
+                       "# Finished runs are skipped, so resubmitting runs only what is missing."],
+               ["exec \(quoted(bench)) run \(quoted(config)) \(common) --shard slurm --stage \(stage.rawValue) --quiet"])
     }
 
     /// After the last array succeeded: name the runs that failed, by shard,
     /// then render the tables (failed runs show there as failed).
     var tablesScript: String {
-        (header(job: "bench-\(name)-tables", output: "\(logs)/tables.out", cpus: 1)
-            + ["set -euo pipefail",
-               "cd \(quoted(workingDirectory))",
-               "\(quoted(bench)) plan \(quoted(config)) \(common) --shard-count \(shards) --unfinished",
-               "exec \(quoted(bench)) table \(quoted(config)) \(common)",
-               ""]).joined(separator: "\n")
+        script(job: "bench-\(name)-tables", output: "\(logs)/tables.out", cpus: 1,
+               ["\(quoted(bench)) plan \(quoted(config)) \(common) --shard-count \(shards) --unfinished",
+                "exec \(quoted(bench)) table \(quoted(config)) \(common)"])
     }
 
     /// After the last array, however it ended: fail, naming each shard whose
     /// runs are not all stored and the tail of its log, when any is.
     var checkScript: String {
-        (header(job: "bench-\(name)-check", output: "\(logs)/check.out", cpus: 1)
-            + ["set -uo pipefail",
-               "cd \(quoted(workingDirectory))",
-               "plan=$(\(quoted(bench)) plan \(quoted(config)) \(common) --shard-count \(shards) --unfinished) || { echo \"bench plan failed\"; exit 1; }",
-               "echo \"$plan\"",
-               "unfinished=$(echo \"$plan\" | grep ' to run$' || true)",
-               "undecided=$(echo \"$plan\" | grep 'are decided once' || true)",
-               "if [ -z \"$unfinished\" ] && [ -z \"$undecided\" ]; then echo \"every run is stored\"; exit 0; fi",
-               "echo \"runs are missing: a shard failed, timed out or was preempted; resubmit to run only the missing runs\"",
-               "shards=$(echo \"$unfinished\" | sed -n 's/.*  shard \\([0-9]*\\)  to run$/\\1/p' | sort -un | tr '\\n' ' ' | sed 's/ $//')",
-               "echo \"shards with runs missing: ${shards:-none (the final runs wait on tuning runs)}\"",
-               "for shard in $shards; do",
-               "  for log in \(quoted(logs))/tuning-$shard.out \(quoted(logs))/final-$shard.out; do",
-               "    if [ -f \"$log\" ]; then echo \"last lines of $log:\"; tail -n 20 \"$log\"; fi",
-               "  done",
-               "done",
-               "exit 1",
-               ""]).joined(separator: "\n")
+        script(job: "bench-\(name)-check", output: "\(logs)/check.out", cpus: 1, options: "-uo pipefail",
+               [
+                "plan=$(\(quoted(bench)) plan \(quoted(config)) \(common) --shard-count \(shards) --unfinished) || { echo \"bench plan failed\"; exit 1; }",
+                "echo \"$plan\"",
+                "unfinished=$(echo \"$plan\" | grep ' to run$' || true)",
+                "undecided=$(echo \"$plan\" | grep 'are decided once' || true)",
+                "if [ -z \"$unfinished\" ] && [ -z \"$undecided\" ]; then echo \"every run is stored\"; exit 0; fi",
+                "echo \"runs are missing: a shard failed, timed out or was preempted; resubmit to run only the missing runs\"",
+                "shards=$(echo \"$unfinished\" | sed -n 's/.*  shard \\([0-9]*\\)  to run$/\\1/p' | sort -un | tr '\\n' ' ' | sed 's/ $//')",
+                "echo \"shards with runs missing: ${shards:-none (the final runs wait on tuning runs)}\"",
+                "for shard in $shards; do",
+                "  for log in \(quoted(logs))/tuning-$shard.out \(quoted(logs))/final-$shard.out; do",
+                "    if [ -f \"$log\" ]; then echo \"last lines of $log:\"; tail -n 20 \"$log\"; fi",
+                "  done",
+                "done",
+                "exit 1"])
     }
 
     private func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
