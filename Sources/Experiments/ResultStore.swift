@@ -55,6 +55,41 @@ public struct ResultStore {
         a.spec == b.spec && untimed(a.result) == untimed(b.result)
     }
 
+    /// Keys that say how long a run took, or where, when and under which
+    /// label it ran: `sameRun` ignores them, and no other field has their names.
+    static let volatileKeys: Set<String> = ["trainSeconds", "evalSeconds", "seconds", "secondsPerEpoch",
+                                           "secondsPerEvaluation", "totalSeconds", "host", "finished", "label", "gridPoint"]
+
+    /// A run file's lines, less those that hold a `volatileKeys` key (a run
+    /// file is written one key to a line). Two files with the same such
+    /// lines hold the same run: a fast way to `sameRun`'s answer when it is
+    /// yes, without decoding either file.
+    static func withoutVolatileLines(_ data: Data) -> [UInt8] {
+        var kept: [UInt8] = []
+        kept.reserveCapacity(data.count)
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                var i = start
+                while i < end && bytes[i] == UInt8(ascii: " ") { i += 1 }
+                var volatile = false
+                if i < end && bytes[i] == UInt8(ascii: "\"") {
+                    var close = i + 1
+                    while close < end && bytes[close] != UInt8(ascii: "\"") { close += 1 }
+                    if close + 2 < end && bytes[close + 1] == UInt8(ascii: " ") && bytes[close + 2] == UInt8(ascii: ":") {
+                        let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(i + 1)..<close]), as: UTF8.self)
+                        volatile = volatileKeys.contains(key)
+                    }
+                }
+                if !volatile { kept.append(contentsOf: bytes[start..<min(end + 1, bytes.count)]) }
+                start = end + 1
+            }
+        }
+        return kept
+    }
+
     /// `result` with every duration set to 0.
     private static func untimed(_ result: TrainingResult) -> TrainingResult {
         var r = result
@@ -142,9 +177,11 @@ public struct ResultStore {
                 case let .compare(keptPath):
                     let data = try read(plan[i].path)
                     let kept = try read(keptPath)
-                    // The same bytes are the same run; else compare the runs themselves.
-                    let same = try kept == data || Self.sameRun(Self.record(kept, at: keptPath, history: true),
-                                                                Self.record(data, at: plan[i].path, history: true))
+                    // The same bytes, or the same lines but for timings and where
+                    // and when it ran, are the same run; else compare the runs themselves.
+                    let same = try kept == data || Self.withoutVolatileLines(kept) == Self.withoutVolatileLines(data)
+                        || Self.sameRun(Self.record(kept, at: keptPath, history: true),
+                                        Self.record(data, at: plan[i].path, history: true))
                     out[i] = same ? 2 : 3
                 }
             }

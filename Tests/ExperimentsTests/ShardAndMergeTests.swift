@@ -277,4 +277,34 @@ import TestSupport
         #expect(try Data(contentsOf: into.runsFolder.appendingPathComponent("\(other.key).json"))
                 == Data(contentsOf: URL(fileURLWithPath: files[0].path)))
     }
+
+    /// Run files written as bench writes them (one key to a line) that differ
+    /// only in timings, host, finishing time or label have the same lines
+    /// less those; a file with one other loss does not.
+    @Test func volatileLinesAreTimingsHostAndLabelOnly() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try runner(try gridConfig(), folder)
+        _ = try r.run(stage: .tuning)
+        let file = try #require(try ResultStore(r.storeFolder.path).runFiles().first)
+        let record = try ResultStore.record(at: file.path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var elsewhere = record
+        (elsewhere.host, elsewhere.finished, elsewhere.label) = ("node-7", "2030-01-01T00:00:00Z", "Relabelled")
+        elsewhere.result.totalSeconds += 1
+        elsewhere.result.secondsPerEpoch += 1
+        elsewhere.result.test?.seconds += 1
+        elsewhere.result.epochs[0].trainSeconds += 1
+        var otherLoss = record
+        otherLoss.result.epochs[0].loss += 1e-9
+        let lines = { (r: RunRecord) in ResultStore.withoutVolatileLines(try encoder.encode(r)) }
+        #expect(try encoder.encode(record) != encoder.encode(elsewhere))
+        #expect(try lines(record) == lines(elsewhere))
+        #expect(try lines(record) != lines(otherLoss))
+        #expect(ResultStore.sameRun(record, elsewhere) && !ResultStore.sameRun(record, otherLoss))
+        // The lines left are the file's, in order: only whole lines go.
+        let text = String(decoding: try lines(record), as: UTF8.self)
+        #expect(!text.contains("\"host\"") && !text.contains("Seconds\"") && text.contains("\"loss\" : "))
+    }
 }
