@@ -127,7 +127,7 @@ let benchmarks: @Sendable () -> Void = {
         try FileManager.default.removeItem(at: target.folder)
     }
 
-    Benchmark("bench merge: the same 10,000 runs made on another host (every pair compared field by field)",
+    Benchmark("bench merge: the same 10,000 runs made on another host (each pair compared)",
               configuration: .init(metrics: [.wallClock], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1)) { benchmark in
         let (source, other) = (try fixture().store, try fixture().otherHost)
         let target = ResultStore(scratch.appendingPathComponent(UUID().uuidString).path)
