@@ -353,10 +353,15 @@ public struct ExperimentConfig: Sendable {
     /// chosen point, and each tuned_as entry's one point times all seeds.
     public var plannedRunCount: Int {
         models.reduce(0) { total, entry in
-            let perDataset = entry.tunedAs != nil ? seeds.count
-                : entry.gridPoints().count * tuningSeeds + (seeds.count - tuningSeeds)
-            return total + perDataset * datasets(of: entry).count
+            let tuning = entry.tunedAs != nil ? 0 : entry.gridPoints().count * tuningSeeds
+            return total + (tuning + finalRunCount(of: entry)) * datasets(of: entry).count
         }
+    }
+
+    /// Number of `entry`'s final runs on one dataset: the chosen point's
+    /// seeds beyond the tuning seeds, or every seed of a tuned_as entry.
+    public func finalRunCount(of entry: ModelEntry) -> Int {
+        entry.tunedAs != nil ? seeds.count : seeds.count - tuningSeeds
     }
 }
 

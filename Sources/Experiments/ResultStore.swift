@@ -1,6 +1,4 @@
-import Dispatch
 import Foundation
-import GraphKit
 import RecommenderCore
 
 /// A folder of stored runs: `STORE/runs/KEY.json`, one file per run, named by
@@ -159,39 +157,38 @@ public struct ResultStore {
                 }
             }
         }
-        let plan = items
-        @Sendable func read(_ path: String) throws -> Data {
+        func read(_ path: String) throws -> Data {
             guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot be read") }
             return data
         }
         // Check every incoming file, then act on each.
-        try forEachInParallel(plan.count) { i in _ = try Self.record(try read(plan[i].path), at: plan[i].path, history: false) }
-        var outcomes = [Int](repeating: 0, count: items.count)  // 1 copied, 2 identical, 3 conflict
+        try forEachFile(items.count) { i in _ = try Self.record(try read(items[i].path), at: items[i].path, history: false) }
+        enum Outcome { case copied, identical, conflict }
+        var outcomes = [Outcome?](repeating: nil, count: items.count)
         try outcomes.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            try forEachInParallel(plan.count) { i in
-                switch plan[i].action {
+            try forEachFile(items.count) { i in
+                switch items[i].action {
                 case let .copy(target):
-                    try Self.place(plan[i].path, at: target)
-                    out[i] = 1
+                    try Self.place(items[i].path, at: target)
+                    out[i] = .copied
                 case let .compare(keptPath):
-                    let data = try read(plan[i].path)
+                    let data = try read(items[i].path)
                     let kept = try read(keptPath)
                     // The same bytes, or the same lines but for timings and where
                     // and when it ran, are the same run; else compare the runs themselves.
                     let same = try kept == data || Self.withoutVolatileLines(kept) == Self.withoutVolatileLines(data)
                         || Self.sameRun(Self.record(kept, at: keptPath, history: true),
-                                        Self.record(data, at: plan[i].path, history: true))
-                    out[i] = same ? 2 : 3
+                                        Self.record(data, at: items[i].path, history: true))
+                    out[i] = same ? .identical : .conflict
                 }
             }
         }
         var report = MergeReport()
-        for (i, item) in items.enumerated() {
-            switch outcomes[i] {
-            case 1: report.copied += 1
-            case 2: report.identical += 1
-            default:
+        for (item, outcome) in zip(items, outcomes) {
+            switch outcome {
+            case .copied: report.copied += 1
+            case .identical: report.identical += 1
+            case .conflict, nil:
                 guard case let .compare(kept) = item.action else { continue }
                 // A conflict with a file copied in this merge names the copy.
                 report.conflicts.append(Conflict(key: item.key, kept: copies[kept] ?? kept, incoming: item.path))
@@ -218,24 +215,5 @@ public struct ResultStore {
             unlink(temporary)
             throw DataError(file: target, "cannot move the merged file into place: \(reason)")
         }
-    }
-
-    /// Runs `body` for each of `0..<count` on the workers, each index once;
-    /// throws the error of the lowest index that threw.
-    private func forEachInParallel(_ count: Int, _ body: @Sendable (Int) throws -> Void) throws {
-        let chunks = max(1, min(Parallelism.workers, count / 16))
-        var errors = [(index: Int, error: any Error)?](repeating: nil, count: chunks)
-        errors.withUnsafeMutableBufferPointer { failed in
-            nonisolated(unsafe) let failed = failed
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                for i in (count * c / chunks)..<(count * (c + 1) / chunks) {
-                    do { try body(i) } catch {
-                        failed[c] = (i, error)
-                        return
-                    }
-                }
-            }
-        }
-        if let first = errors.compactMap({ $0 }).min(by: { $0.index < $1.index }) { throw first.error }
     }
 }

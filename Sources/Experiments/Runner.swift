@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import GraphKit
 import ModelRegistry
@@ -155,23 +154,16 @@ public final class ExperimentRunner {
         return runs
     }
 
-    /// How many of dataset `d`'s final runs wait on tuning runs that `records`
-    /// lack: those of entries still being tuned, and of the tuned_as entries
-    /// that refer to them. (An entry whose tuning runs all failed has no
-    /// final runs to wait for.)
-    public func undecidedFinalRuns(dataset d: Int, records: [RunRecord]) throws -> Int {
+    /// How many of dataset `d`'s final runs wait on those of its `tuning`
+    /// runs that `records` lack: the final runs of entries still being tuned,
+    /// and of the tuned_as entries that refer to them. (An entry whose tuning
+    /// runs all failed has no final runs to wait for.)
+    public func undecidedFinalRuns(dataset d: Int, tuning: [PlannedRun], records: [RunRecord]) -> Int {
         let held = Set(records.map(\.key))
-        var waiting = Set<String>()
-        for run in try tuningRuns(dataset: d) where !held.contains(run.key) { waiting.insert(run.label) }
-        var count = 0
-        for entry in config.models where entry.runs(on: config.datasets[d].name) {
-            if let reference = entry.tunedAs {
-                if waiting.contains(reference) { count += config.seeds.count }
-            } else if waiting.contains(entry.label) {
-                count += config.seeds.count - config.tuningSeeds
-            }
-        }
-        return count
+        let waiting = Set(tuning.filter { !held.contains($0.key) }.map(\.label))
+        return config.models.filter { entry in
+            entry.runs(on: config.datasets[d].name) && waiting.contains(entry.tunedAs ?? entry.label)
+        }.reduce(0) { $0 + config.finalRunCount(of: $1) }
     }
 
     /// Every run known now, in table order per dataset, each with its stored
@@ -192,22 +184,15 @@ public final class ExperimentRunner {
             let records = tuning.compactMap(\.record)
             let finalRuns = try finalRuns(dataset: d, records: records)
             let finals = Array(zip(finalRuns, storedRecords(of: finalRuns, history: history))).map { (run: $0, record: $1) }
-            return (tuning + finals, try undecidedFinalRuns(dataset: d, records: records))
+            return (tuning + finals, undecidedFinalRuns(dataset: d, tuning: tuningRuns, records: records))
         }
     }
 
     /// The stored record of each of `runs`, read on all the workers.
     func storedRecords(of runs: [PlannedRun], history: Bool) -> [RunRecord?] {
         var records = [RunRecord?](repeating: nil, count: runs.count)
-        let chunks = max(1, min(Parallelism.workers, runs.count / 64))
-        let folder = runsFolder
         records.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                for i in (runs.count * c / chunks)..<(runs.count * (c + 1) / chunks) {
-                    out[i] = Self.storedRecord(runs[i], in: folder, history: history)
-                }
-            }
+            forEachFile(runs.count) { i in out[i] = storedRecord(runs[i], history: history) }
         }
         return records
     }
@@ -229,10 +214,6 @@ public final class ExperimentRunner {
     /// another config sharing the store: the record comes back under the
     /// planned run's label and grid point.
     public func storedRecord(_ run: PlannedRun, history: Bool = true) -> RunRecord? {
-        Self.storedRecord(run, in: runsFolder, history: history)
-    }
-
-    static func storedRecord(_ run: PlannedRun, in runsFolder: URL, history: Bool) -> RunRecord? {
         let url = runsFolder.appendingPathComponent("\(run.key).json")
         guard let data = try? Data(contentsOf: url),
               var record = try? RunRecord.decode(data, history: history) else { return nil }
@@ -275,8 +256,9 @@ public final class ExperimentRunner {
             if stage == .tuning { continue }
             // Every shard's tuning runs, as stored now; without a shard, the
             // records gathered so far hold them all.
-            let records = shard == nil && stage == nil ? summary.records : tuning.compactMap { storedRecord($0) }
-            let waiting = try undecidedFinalRuns(dataset: d, records: records)
+            let records = shard == nil && stage == nil ? summary.records
+                : storedRecords(of: tuning, history: false).compactMap { $0 }
+            let waiting = undecidedFinalRuns(dataset: d, tuning: tuning, records: records)
             let finals = try finalRuns(dataset: d, records: records)
             if shard != nil && waiting > 0 {
                 // Shards cut only the complete list of final runs, so that each

@@ -9,7 +9,10 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a config's resolved runs, one per line, in run order, and how many are finished.",
         discussion: """
-            Each line: the run key (its result file's name), stage, dataset, model, label, grid point, seed,             the shard with --shard-count, and the state in the result store: finished, failed or to run. The order             is the order `bench run` and its shards follow. Final runs (the chosen point's other seeds, tuned_as rows)             are listed once the tuning runs they wait on are stored; until then they are counted as undecided.
+            Each line: the run key (its result file's name), stage, dataset, model, label, grid point, seed, \
+            the shard with --shard-count, and the state in the result store: finished, failed or to run. The order \
+            is the order `bench run` and its shards follow. Final runs (the chosen point's other seeds, tuned_as rows) \
+            are listed once the tuning runs they wait on are stored; until then they are counted as undecided.
             """)
 
     @OptionGroup var options: ConfigOptions

@@ -88,9 +88,8 @@ struct Slurm: ParsableCommand {
         do {
             for d in runner.descriptors.indices {
                 width.tuning = max(width.tuning, Set(try runner.tuningRuns(dataset: d).map(\.key)).count)
-                let finals = config.models.filter { $0.runs(on: config.datasets[d].name) }.reduce(0) { total, entry in
-                    total + (entry.tunedAs != nil ? config.seeds.count : config.seeds.count - config.tuningSeeds)
-                }
+                let finals = config.models.filter { $0.runs(on: config.datasets[d].name) }
+                    .reduce(0) { $0 + config.finalRunCount(of: $1) }
                 width.final = max(width.final, finals)
             }
         } catch let error as DataError {

@@ -19,13 +19,7 @@ struct ChartScatterLayout: Sendable {
 
     /// The colour of `group`, by its rank among all groups.
     func color(ofGroup group: Int) -> String {
-        var low = 0
-        var high = groups.count
-        while low < high {
-            let mid = (low + high) / 2
-            if groups[mid] < group { low = mid + 1 } else { high = mid }
-        }
-        return ChartStyle.color(low)
+        ChartStyle.color(groups.firstIndex { $0 >= group } ?? groups.count)
     }
 }
 

@@ -149,12 +149,8 @@ func parallelFor(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
 /// bits depend on the cut, such as the rows of a sgemm.
 @inline(__always)
 func parallelForReferenceParts(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    guard splitsWork(count, work: work) else {
-        if count > 0 { body(0..<count) }
-        return
-    }
-    let parts = referenceCut(count)
-    runParts(parts.count) { range in for p in range { body(parts[p]) } }
+    // Blocks as long as the whole range: one block per part.
+    Parallelism.forEachBlock(count, blockSize: max(count, 1), work: work) { parts in parts.forEach(body) }
 }
 
 /// Runs `body` over the rows of a CSR structure, split so that each worker gets
