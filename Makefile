@@ -6,7 +6,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
 
-.PHONY: all main bench build deps test test-slurm benchmarks tables tables-render verify-data clean
+.PHONY: all main bench build deps test test-second-kernel test-slurm benchmarks tables tables-render verify-data clean
 
 ## all (the default): the main job, see `main`.
 all: main
@@ -51,6 +51,20 @@ build: deps
 ## test: every test, in release (numeric Swift is 10-100x slower in debug).
 test: deps verify-data
 	$(RELEASE_TEST)
+
+## test-second-kernel: the model tests again under a second OpenBLAS kernel, one
+## instruction-set level below the one in use (Haswell on an AVX-512 CPU), which
+## rounds differently: no learning test may pass on one kernel only. Skipped,
+## with a note, where the environment pins OPENBLAS_CORETYPE.
+test-second-kernel: deps verify-data
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
+	@if [ -n "$${OPENBLAS_CORETYPE:-}" ]; then \
+	  echo "test-second-kernel: skipped: the environment pins OPENBLAS_CORETYPE=$$OPENBLAS_CORETYPE"; exit 0; \
+	fi; \
+	kernel=$$($(BENCH) env --second-kernel); \
+	if [ -z "$$kernel" ]; then echo "test-second-kernel: skipped: no second kernel below $$($(BENCH) env | sed -n 's/^blas kernel: *//p')"; exit 0; fi; \
+	echo "test-second-kernel: the model tests under OPENBLAS_CORETYPE=$$kernel"; \
+	OPENBLAS_CORETYPE=$$kernel $(RELEASE_TEST) --skip-build --filter ModelTests
 
 ## test-slurm: run Configs/slurm-grid.json as Slurm job arrays on a single-node
 ## Slurm started for the test (installs slurm-wlm and munge when missing; needs

@@ -30,9 +30,11 @@ let package = Package(
         ),
         // glibc malloc tuning for tensor buffers (see GraphKit's AllocationTuning).
         .target(name: "CMallocTuning"),
+        // The best OpenBLAS kernel for this CPU, chosen before main (see GraphKit's MachineReport).
+        .target(name: "CBLASKernel", linkerSettings: [.linkedLibrary("openblas")]),
         .target(
             name: "GraphKit",
-            dependencies: ["CBLAS", "CMallocTuning"]
+            dependencies: ["CBLAS", "CMallocTuning", "CBLASKernel"]
         ),
         // Data, training and evaluation shared by every model.
         .target(name: "RecommenderCore", dependencies: ["GraphKit"]),

@@ -48,7 +48,7 @@ public struct ResultStore {
 
     /// Whether two records of one key hold the same run: the same spec and the
     /// same result, epoch by epoch: losses, metrics, best epoch, status.
-    /// Timings, labels, hosts and finishing times may differ.
+    /// Timings, labels, hosts, CPUs, kernels and finishing times may differ.
     static func sameRun(_ a: RunRecord, _ b: RunRecord) -> Bool {
         a.spec == b.spec && untimed(a.result) == untimed(b.result)
     }
@@ -56,7 +56,8 @@ public struct ResultStore {
     /// Keys that say how long a run took, or where, when and under which
     /// label it ran: `sameRun` ignores them, and no other field has their names.
     static let volatileKeys: Set<String> = ["trainSeconds", "evalSeconds", "seconds", "secondsPerEpoch",
-                                           "secondsPerEvaluation", "totalSeconds", "host", "finished", "label", "gridPoint"]
+                                           "secondsPerEvaluation", "totalSeconds", "host", "finished", "label", "gridPoint",
+                                           "cpu", "blasKernel"]
 
     /// A run file's lines, less those that hold a `volatileKeys` key (a run
     /// file is written one key to a line). Two files with the same such
@@ -108,9 +109,25 @@ public struct ResultStore {
         public let key: String
         public let kept: String
         public let incoming: String
+        /// Why they differ, where the records tell: computed on different
+        /// CPUs or BLAS kernels. Nil when nothing recorded explains it.
+        public var cause: String? = nil
         public var description: String {
-            "run \(key): \(incoming) differs from \(kept) in its spec or metrics; kept \(kept), did not copy \(incoming)"
+            let why = cause.map { ": \($0)" } ?? " in its spec or metrics"
+            return "run \(key): \(incoming) differs from \(kept)\(why); kept \(kept), did not copy \(incoming)"
         }
+    }
+
+    /// What explains that two runs of one spec differ: a different BLAS
+    /// kernel or CPU, whose rounding gives other last digits and a training
+    /// path that drifts from them. Nil when both ran on the same recorded
+    /// machine kind, or either record predates the machine fields.
+    static func conflictCause(_ kept: RunRecord, _ incoming: RunRecord) -> String? {
+        guard kept.spec == incoming.spec, let a = kept.computedOn, let b = incoming.computedOn, a != b else { return nil }
+        let what = kept.blasKernel != incoming.blasKernel ? "different BLAS kernels" : "different CPUs"
+        return "the two were computed with \(what) (kept: \(a) on \(kept.host); incoming: \(b) on \(incoming.host)), "
+            + "which round differently, so the same spec and seed give other last digits and a training path that drifts apart; "
+            + "results are bit-identical only on one CPU and kernel"
     }
 
     /// What a merge did.
@@ -163,7 +180,7 @@ public struct ResultStore {
         }
         // Check every incoming file, then act on each.
         try forEachFile(items.count) { i in _ = try Self.record(try read(items[i].path), at: items[i].path, history: false) }
-        enum Outcome { case copied, identical, conflict }
+        enum Outcome { case copied, identical, conflict(cause: String?) }
         var outcomes = [Outcome?](repeating: nil, count: items.count)
         try outcomes.withUnsafeMutableBufferPointer { out in
             try forEachFile(items.count) { i in
@@ -176,10 +193,13 @@ public struct ResultStore {
                     let kept = try read(keptPath)
                     // The same bytes, or the same lines but for timings and where
                     // and when it ran, are the same run; else compare the runs themselves.
-                    let same = try kept == data || Self.withoutVolatileLines(kept) == Self.withoutVolatileLines(data)
-                        || Self.sameRun(Self.record(kept, at: keptPath, history: true),
-                                        Self.record(data, at: items[i].path, history: true))
-                    out[i] = same ? .identical : .conflict
+                    if try kept == data || Self.withoutVolatileLines(kept) == Self.withoutVolatileLines(data) {
+                        out[i] = .identical
+                        return
+                    }
+                    let (a, b) = (try Self.record(kept, at: keptPath, history: true),
+                                  try Self.record(data, at: items[i].path, history: true))
+                    out[i] = Self.sameRun(a, b) ? .identical : .conflict(cause: Self.conflictCause(a, b))
                 }
             }
         }
@@ -188,10 +208,12 @@ public struct ResultStore {
             switch outcome {
             case .copied: report.copied += 1
             case .identical: report.identical += 1
-            case .conflict, nil:
+            case let .conflict(cause):
                 guard case let .compare(kept) = item.action else { continue }
                 // A conflict with a file copied in this merge names the copy.
-                report.conflicts.append(Conflict(key: item.key, kept: copies[kept] ?? kept, incoming: item.path))
+                report.conflicts.append(Conflict(key: item.key, kept: copies[kept] ?? kept, incoming: item.path, cause: cause))
+            case nil:
+                continue
             }
         }
         return report

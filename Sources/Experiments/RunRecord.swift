@@ -49,6 +49,27 @@ public struct RunRecord: Codable, Sendable {
     public var finished: String
     /// The host it ran on.
     public var host: String
+    /// The CPU it ran on (`MachineReport.cpuModel`); nil in runs stored
+    /// before the suite recorded it.
+    public var cpu: String?
+    /// The BLAS library and kernel it ran with, such as "OpenBLAS 0.3.21
+    /// SkylakeX" (`MachineReport.blasKernel`); nil in runs stored before the
+    /// suite recorded it. Different kernels round differently, so the same
+    /// spec gives other last digits, and a training path that drifts.
+    public var blasKernel: String?
+
+    public init(key: String, spec: RunSpec, label: String, gridPoint: String, result: TrainingResult,
+                finished: String, host: String, cpu: String? = nil, blasKernel: String? = nil) {
+        (self.key, self.spec, self.label, self.gridPoint, self.result) = (key, spec, label, gridPoint, result)
+        (self.finished, self.host, self.cpu, self.blasKernel) = (finished, host, cpu, blasKernel)
+    }
+
+    /// Where it was computed, in a few words: "Intel(R) Xeon(R) Processor,
+    /// OpenBLAS 0.3.21 SkylakeX", or nil for runs stored without it.
+    public var computedOn: String? {
+        guard let cpu, let blasKernel else { return nil }
+        return "\(cpu), \(blasKernel)"
+    }
 }
 
 /// `bytes` as lowercase hex, two digits a byte.
@@ -90,6 +111,8 @@ extension RunRecord {
         var result: ResultHeadline
         var finished: String
         var host: String
+        var cpu: String?
+        var blasKernel: String?
 
         var record: RunRecord {
             var full = TrainingResult.failed(result.failure ?? "")
@@ -104,7 +127,7 @@ extension RunRecord {
             full.secondsPerEvaluation = result.secondsPerEvaluation
             full.totalSeconds = result.totalSeconds
             return RunRecord(key: key, spec: spec, label: label, gridPoint: gridPoint, result: full,
-                             finished: finished, host: host)
+                             finished: finished, host: host, cpu: cpu, blasKernel: blasKernel)
         }
     }
 

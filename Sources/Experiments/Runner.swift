@@ -325,7 +325,8 @@ public final class ExperimentRunner {
             if result.stopReason == "interrupted" { summary.interrupted = true; return }
             let record = RunRecord(key: run.key, spec: run.spec, label: run.label, gridPoint: run.point.summary,
                                    result: result, finished: ISO8601DateFormatter().string(from: Date()),
-                                   host: ProcessInfo.processInfo.hostName)
+                                   host: ProcessInfo.processInfo.hostName, cpu: MachineReport.current.cpuModel,
+                                   blasKernel: MachineReport.current.blasKernel)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)

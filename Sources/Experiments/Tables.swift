@@ -12,6 +12,9 @@ public struct ResultTables {
     public let datasets: [(name: String, line: String)]
     public let commit: String
     public let date: String
+    /// The CPUs and BLAS kernels the runs were computed with, each with its
+    /// number of runs, most runs first ("not recorded" for older runs).
+    public let computedOn: [(machine: String, runs: Int)]
 
     public init(config: ExperimentConfig, records: [RunRecord], datasets: [(name: String, line: String)],
                 commit: String = currentCommit(), date: Date = Date()) {
@@ -21,6 +24,10 @@ public struct ResultTables {
         self.datasets = datasets
         self.rows = selectOnValidation(config: config, datasets: datasets.map(\.name), records: records)
         self.commit = commit
+        var machines: [String: Int] = [:]
+        for record in records { machines[record.computedOn ?? "not recorded", default: 0] += 1 }
+        self.computedOn = machines.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { (machine: $0.key, runs: $0.value) }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         self.date = formatter.string(from: date)
@@ -108,6 +115,10 @@ public struct ResultTables {
             ? "- Seed: \(config.seeds[0]); values are the test metrics of that one run (no spread to show)"
             : "- Seeds: \(config.seeds.map(String.init).joined(separator: ", ")); values are test mean ± std over them at the chosen point")
         out.append("- Produced by `bench run` at commit \(commit) on \(date)")
+        if !computedOn.isEmpty {
+            out.append("- Computed on: " + computedOn.map { "\($0.machine) (\($0.runs) run\($0.runs == 1 ? "" : "s"))" }
+                .joined(separator: "; ") + (computedOn.count > 1 ? "; results are bit-identical only on one CPU and kernel" : ""))
+        }
         out.append("")
         let many = datasets.count > 1
         out.append("| Model | " + cells.map { many ? "\($0.dataset) \($0.column)" : $0.column.description }.joined(separator: " | ") + " |")
