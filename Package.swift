@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GraphKit"], path: "Tests/TestSupport"),
         .testTarget(
             name: "GraphKitTests",
-            dependencies: ["GraphKit", "TestSupport"]
+            dependencies: ["GraphKit", "CBLASKernel", "TestSupport"]
         ),
         .testTarget(
             name: "RecommenderCoreTests",

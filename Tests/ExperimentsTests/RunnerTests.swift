@@ -268,6 +268,24 @@ func temporaryFolder() throws -> URL {
         #expect(!md.contains("±"), "\(md)")
     }
 
+    /// The footer names the CPUs and BLAS kernels the runs were computed
+    /// with, most runs first, and counts runs stored before they were recorded.
+    @Test func theFooterNamesTheMachinesTheRunsRanOn() throws {
+        let config = try parse(toyConfig(models: #"[{"model": "LightGCN"}]"#))
+        let key = MetricKey(.recall, at: 10)
+        var records = [record("LightGCN", "default", seed: 1, valid: 0.3, test: 0.1, key: key),
+                       record("LightGCN", "default", seed: 2, valid: 0.3, test: 0.1, key: key),
+                       record("LightGCN", "other", seed: 1, valid: 0.2, test: 0.1, key: key),
+                       record("LightGCN", "other", seed: 2, valid: 0.2, test: 0.1, key: key)]
+        for k in 0..<3 { (records[k].cpu, records[k].blasKernel) = ("Xeon", "OpenBLAS 0.3.21 SkylakeX") }
+        records[2].blasKernel = "OpenBLAS 0.3.21 Haswell"
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        #expect(md.contains("- Computed on: Xeon, OpenBLAS 0.3.21 SkylakeX (2 runs); Xeon, OpenBLAS 0.3.21 Haswell (1 run); "
+                            + "not recorded (1 run); results are bit-identical only on one CPU and kernel\n"), "\(md)")
+        let one = ResultTables(config: config, records: Array(records.prefix(2)), datasets: [("toy", "toy")], commit: "test").markdown()
+        #expect(one.contains("- Computed on: Xeon, OpenBLAS 0.3.21 SkylakeX (2 runs)\n"), "\(one)")
+    }
+
     @Test func boldBestImprovementAndSignificance() throws {
         let config = try parse(toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B"}]"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))

@@ -1,4 +1,5 @@
 import Foundation
+import GraphKit
 import ModelRegistry
 import RecommenderCore
 import Testing
@@ -176,6 +177,44 @@ import TestSupport
         #expect(conflict.description.contains(conflict.kept) && conflict.description.contains(conflict.incoming))
         // Nothing was overwritten.
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[1].path)) == before)
+        // Both records name the CPU and kernel this process ran with, so
+        // nothing recorded explains the difference.
+        #expect(conflict.cause == nil && conflict.description.contains("in its spec or metrics"))
+    }
+
+    /// Two runs of one key whose records name different BLAS kernels are a
+    /// conflict that says so; the same difference on one kernel is not
+    /// explained, and neither is one where a record predates the fields.
+    @Test func aConflictBetweenKernelsSaysTheKernelsDiffer() throws {
+        let config = try gridConfig()
+        let (a, b) = (try temporaryFolder(), try temporaryFolder())
+        defer { for f in [a, b] { try? FileManager.default.removeItem(at: f) } }
+        _ = try runner(config, a).run()
+        let storeA = ResultStore(a.appendingPathComponent(config.name).path)
+        let files = try storeA.runFiles()
+        let storeB = ResultStore(b.appendingPathComponent(config.name).path)
+        try FileManager.default.createDirectory(at: storeB.runsFolder, withIntermediateDirectories: true)
+        func drifted(_ path: String) throws -> RunRecord {
+            var record = try ResultStore.record(at: path)
+            record.result.epochs[0].loss += 1e-6
+            return record
+        }
+        var otherKernel = try drifted(files[0].path)
+        (otherKernel.host, otherKernel.blasKernel) = ("node-7", "OpenBLAS 0.0 Elsewhere")
+        var unrecorded = try drifted(files[1].path)
+        (unrecorded.cpu, unrecorded.blasKernel) = (nil, nil)
+        let encoder = JSONEncoder()
+        for record in [otherKernel, unrecorded] {
+            try encoder.encode(record).write(to: storeB.runsFolder.appendingPathComponent("\(record.key).json"))
+        }
+        let report = try storeA.merge([storeB])
+        #expect(report.conflicts.count == 2)
+        let byKernel = try #require(report.conflicts.first { $0.key == otherKernel.key })
+        let cause = try #require(byKernel.cause)
+        #expect(cause.contains("different BLAS kernels") && cause.contains("OpenBLAS 0.0 Elsewhere on node-7")
+                && cause.contains(MachineReport.current.blasKernel))
+        #expect(byKernel.description.contains(cause))
+        #expect(report.conflicts.first { $0.key == unrecorded.key }?.cause == nil)
     }
 
     @Test func aRunFileWhoseNameIsNotItsKeyIsAnError() throws {
@@ -279,9 +318,9 @@ import TestSupport
     }
 
     /// Run files written as bench writes them (one key to a line) that differ
-    /// only in timings, host, finishing time or label have the same lines
+    /// only in timings, host, CPU, kernel, finishing time or label have the same lines
     /// less those; a file with one other loss does not.
-    @Test func volatileLinesAreTimingsHostAndLabelOnly() throws {
+    @Test func volatileLinesAreTimingsHostMachineAndLabelOnly() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let r = try runner(try gridConfig(), folder)
@@ -292,6 +331,7 @@ import TestSupport
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         var elsewhere = record
         (elsewhere.host, elsewhere.finished, elsewhere.label) = ("node-7", "2030-01-01T00:00:00Z", "Relabelled")
+        (elsewhere.cpu, elsewhere.blasKernel) = ("Another CPU", "OpenBLAS 0.3.21 Haswell")
         elsewhere.result.totalSeconds += 1
         elsewhere.result.secondsPerEpoch += 1
         elsewhere.result.test?.seconds += 1
@@ -305,6 +345,7 @@ import TestSupport
         #expect(ResultStore.sameRun(record, elsewhere) && !ResultStore.sameRun(record, otherLoss))
         // The lines left are the file's, in order: only whole lines go.
         let text = String(decoding: try lines(record), as: UTF8.self)
-        #expect(!text.contains("\"host\"") && !text.contains("Seconds\"") && text.contains("\"loss\" : "))
+        #expect(!text.contains("\"host\"") && !text.contains("Seconds\"") && !text.contains("\"blasKernel\"")
+                && text.contains("\"loss\" : "))
     }
 }

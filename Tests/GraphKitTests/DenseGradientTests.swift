@@ -152,6 +152,31 @@ import Testing
         #expect(result.relativeError > 0.3)
     }
 
+    /// A ReLU input exactly at 0 is a kink every central difference straddles
+    /// (it gives the mean of the two slopes, 1/2, against the pullback's 0);
+    /// one 0.004 away is straddled by both steps, 0.01 and 0.005, by different
+    /// shares, so their central differences part (0.7 and 0.9). Skipping
+    /// kinks leaves those two entries out, counts them, and still catches a
+    /// wrong pullback on the rest.
+    @Test func kinksAreSkippedAndCountedButWrongPullbacksStillCaught() {
+        let x = Parameter(Tensor(rows: 1, cols: 4, scalars: [0, 0.004, 0.5, -0.7]), name: "x")
+        let weights = Tensor(rows: 1, cols: 4, scalars: [1, 1, 1, 1])
+        func check(skippingKinks: Bool, wrong: Bool) -> GradientCheckResult {
+            gradientCheck(parameters: [x], step: 1e-2, skippingKinks: skippingKinks) { tape in
+                let v = tape.watch(x)
+                let y = relu(v)
+                let out = wrong ? tape.record(y.value.scaled(by: 2), inputs: [y]) { g, grads in grads.accumulate(g, into: y.id) } : y
+                return sum(out * tape.constant(weights))
+            }
+        }
+        let plain = check(skippingKinks: false, wrong: false)
+        #expect(plain.relativeError > 0.3 && plain.kinkEntries == 0)
+        let skipped = check(skippingKinks: true, wrong: false)
+        #expect(skipped.kinkEntries == 2 && skipped.entries == 4)
+        #expect(skipped.relativeError < 1e-4, "\(skipped.relativeError)")
+        #expect(check(skippingKinks: true, wrong: true).relativeError > 0.3)
+    }
+
     @Test func checkerCatchesADroppedBroadcastReduction() {
         // A row-broadcast add whose pullback forgets to sum over rows: it keeps row 0 only.
         let result = gradientCheck([randomTensor(4, 3, seed: 23), randomTensor(1, 3, seed: 24)]) { tape, v in

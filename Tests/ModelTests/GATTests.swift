@@ -177,13 +177,12 @@ import TestSupport
         expectLossFellEveryEpoch(result)
     }
 
-    @Test func beatsMostPopularOnTikTokValidation() throws {
+    /// Defaults: best valid recall@20 0.0778 at epoch 7 of 10 (1.24 × most
+    /// popular, seed 1).
+    @Test func beatsMostPopularByTenPercentOnTikTokValidation() throws {
         let data = try loadDataset("tiktok")
-        let popular = try mostPopularValidRecall(data)
         let result = quickTrain(try makeModel(GATModel.self, data), on: data, options: quickOptions(epochs: 10))
-        let recall = try #require(result.valid)[MetricKey(.recall, at: 20)]
-        #expect(recall > popular, "GAT valid recall@20 \(recall), most popular \(popular)")
-        #expect(result.epochs.first!.loss > result.epochs.last!.loss)
+        try expectValidRecall(result, above: 1.1, ofMostPopularOn: data, "GAT")
     }
 
     @Test func switchesChangeTheComputation() throws {

@@ -208,18 +208,16 @@ import TestSupport
         expectLossFellEveryEpoch(result)
     }
 
-    @Test func beatsMostPopularOnTikTokValidation() throws {
-        // Learning rate 0.01 chosen on validation only: at the default 0.001 the
-        // base vectors ρ start near 0 (Xavier over U + I rows), the refined
-        // convolution grows slowly, and GRCN first passes most popular after
-        // about 35 epochs (valid recall@20 0.0670 at epoch 37, seed 2024).
+    /// Learning rate 0.01 chosen on validation only: at the default 0.001 the
+    /// base vectors ρ start near 0 (Xavier over U + I rows), the refined
+    /// convolution grows slowly, and GRCN first passes most popular after about
+    /// 35 epochs (valid recall@20 0.0670 at epoch 37, seed 2024). At 0.01 it is
+    /// still rising at epoch 10 (0.0726, 1.16 ×, seed 1), so the test trains 12.
+    @Test func beatsMostPopularByTenPercentOnTikTokValidation() throws {
         let data = try loadDataset("tiktok")
-        let popular = try mostPopularValidRecall(data)
         let model = try makeModel(GRCNModel.self, data)
-        let result = quickTrain(model, on: data, options: quickOptions(epochs: 10, learningRate: 0.01))
-        let recall = try #require(result.valid)[MetricKey(.recall, at: 20)]
-        #expect(recall > popular, "GRCN valid recall@20 \(recall), most popular \(popular)")
-        #expect(result.epochs.first!.loss > result.epochs.last!.loss)
+        let result = quickTrain(model, on: data, options: quickOptions(epochs: 12, learningRate: 0.01))
+        try expectValidRecall(result, above: 1.1, ofMostPopularOn: data, "GRCN")
     }
 
     // MARK: MMRec's port and configuration errors

@@ -18,13 +18,14 @@ import TestSupport
         expectLossFellEveryEpoch(result)
     }
 
-    @Test func beatsMostPopularOnTikTokValidation() throws {
+    /// lr 0.005, chosen on validation only (`bench train --seed 1`, best valid
+    /// recall@20 in 15 epochs): 0.0686 at the default 0.001 (1.09 × most popular),
+    /// 0.0896 at 0.005 (1.43 ×), 0.0834 at 0.01 in 10 epochs.
+    @Test func beatsMostPopularByTenPercentOnTikTokValidation() throws {
         let data = try loadDataset("tiktok")
-        let popular = try mostPopularValidRecall(data)
-        let result = quickTrain(try makeModel(LightGCNModel.self, data), on: data, options: quickOptions(epochs: 15))
-        let recall = try #require(result.valid)[MetricKey(.recall, at: 20)]
-        #expect(recall > popular, "LightGCN valid recall@20 \(recall), most popular \(popular)")
-        #expect(result.epochs.first!.loss > result.epochs.last!.loss)
+        let result = quickTrain(try makeModel(LightGCNModel.self, data), on: data,
+                                options: quickOptions(epochs: 15, learningRate: 0.005))
+        try expectValidRecall(result, above: 1.1, ofMostPopularOn: data, "LightGCN")
     }
 
     @Test func sameSeedGivesIdenticalMetrics() throws {

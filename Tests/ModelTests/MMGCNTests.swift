@@ -81,16 +81,20 @@ import TestSupport
             "combination": .string(combination), "has_id": .bool(hasID), "reg_weight": .double(0.1),
         ])
         let batch = TrainingBatch(users: [0, 3, 9, 20], positives: [0, 1, 2, 7], negatives: [5, 6, 7, 1])
-        // The tables and one branch's layer weights, in full; step 1e-3 keeps the
-        // differences clear of leaky-ReLU kinks and of changes of argmax.
+        // The tables and one branch's layer weights, in full. Step 2e-3 keeps the
+        // Float32 rounding of the loss, divided by 2h, at about half the bound
+        // on every BLAS kernel (at 1e-3 it reached the bound on some); the few
+        // entries with a leaky-ReLU kink or a change of argmax within the step
+        // are left out, and there must be few.
         let branch = model.branches[0]
         let checked = [branch.preference, branch.projection!.weight, branch.layers[0].aggregationWeight,
                        branch.layers[1].combine.weight, branch.layers[1].combine.bias!]
             + [model.userID, model.itemID].compactMap { $0 }
-        let check = gradientCheck(parameters: checked, step: 1e-3) { tape in
+        let check = gradientCheck(parameters: checked, step: 2e-3, skippingKinks: true) { tape in
             var rng = RandomGenerator(seed: 1)
             return model.loss(batch, on: tape, rng: &rng)
         }
+        #expect(check.kinkEntries * 50 <= check.entries, "\(check.kinkEntries) of \(check.entries) entries at a kink")
         #expect(check.relativeError < gradientTolerance, "\(aggregation) \(combination) id \(hasID): \(check.relativeError)")
     }
 
@@ -118,17 +122,14 @@ import TestSupport
         expectLossFellEveryEpoch(result)
     }
 
-    @Test func beatsMostPopularOnTikTokValidation() throws {
-        // lr 1e-4, read off validation only (see README): at the default 1e-3,
-        // MMGCN's validation recall peaks after one epoch and falls back to
-        // most popular's level; at 1e-4 it peaks at epoch 3.
+    /// lr 1e-4, read off validation only (see README): at the default 1e-3,
+    /// MMGCN's validation recall peaks after one epoch and falls back to most
+    /// popular's level; at 1e-4 it reaches 0.0817 at epoch 3 (1.30 ×, seed 1).
+    @Test func beatsMostPopularByTenPercentOnTikTokValidation() throws {
         let data = try loadDataset("tiktok")
-        let popular = try mostPopularValidRecall(data)
         let model = try makeModel(MMGCNModel.self, data)
         let result = quickTrain(model, on: data, options: quickOptions(epochs: 3, learningRate: 1e-4))
-        let recall = try #require(result.valid)[MetricKey(.recall, at: 20)]
-        #expect(recall > popular, "MMGCN valid recall@20 \(recall), most popular \(popular)")
-        #expect(result.epochs.first!.loss > result.epochs.last!.loss)
+        try expectValidRecall(result, above: 1.1, ofMostPopularOn: data, "MMGCN")
     }
 
     @Test func variantSwitchesChangeTheComputation() throws {
