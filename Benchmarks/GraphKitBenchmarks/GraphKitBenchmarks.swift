@@ -122,6 +122,11 @@ let benchmarks: @Sendable () -> Void = {
         let flops = 2.0 * 4096 * 7050 * Double(d) * Double(benchmark.scaledIterations.count)
         benchmark.measurement(gigaflops, Int(100 * flops / seconds / 1e9))
         blackHole(scores)
+        // The rate means something only with the CPU and the kernel that gave it.
+        let machine = MachineReport.current
+        let rate = String(format: "%.1f", flops / seconds / 1e9)
+        FileHandle.standardError.write(Data(("sgemm 4096x64 by 64x7050: \(rate) GFLOP/s on \(machine.cpuModel) with "
+            + "\(machine.blasKernel) (\(machine.kernelChoice)), \(Parallelism.workers) threads\n").utf8))
     }
 
     Benchmark("LightGCN layer forward + backward vs one single-threaded read pass (Baby, d=64)",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraphKit
 import ModelRegistry
 import RecommenderCore
 
@@ -59,6 +60,8 @@ struct Train: ParsableCommand {
         options.validMetric = try MetricKey(parsing: validMetric, key: "--valid-metric")
         let progress = ProgressReporter(label: "[\(type.name) \(data.name) seed \(seed)]", mode: quiet ? .quiet : .automatic)
         progress.note("\n" + data.summary)
+        let machine = MachineReport.current
+        progress.note("computing on \(machine.cpuModel) with \(machine.blasKernel) (\(machine.kernelChoice)), \(Parallelism.workers) threads")
         let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol())
         let popular = try evaluator.evaluate(MostPopular(dataset: data), on: .valid)
         progress.note("most-popular valid \(options.validMetric) \(String(format: "%.4f", popular[options.validMetric]))")
@@ -86,6 +89,8 @@ struct Train: ParsableCommand {
         }
         lines.append(String(format: "  %.3f s/epoch training, %.3f s per full-ranking validation pass, %.1f s in all",
                             r.secondsPerEpoch, r.secondsPerEvaluation, r.totalSeconds))
+        let machine = MachineReport.current
+        lines.append("  on \(machine.cpuModel), \(machine.blasKernel), \(Parallelism.workers) threads")
         return lines.joined(separator: "\n")
     }
 }

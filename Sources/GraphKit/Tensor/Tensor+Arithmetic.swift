@@ -21,7 +21,7 @@ extension Tensor {
 
     /// `alpha * self`, as a new tensor.
     public func scaled(by alpha: Float) -> Tensor {
-        map { $0 * alpha }
+        parallelMap { $0 * alpha }
     }
 
     /// Applies `f` to every entry.

@@ -153,13 +153,18 @@ public final class Trainer {
             let batches = sampler.epochBatches(dataset: dataset, batchSize: options.batchSize, rng: &rng)
             var lossSum = 0.0, triples = 0
             for (b, batch) in batches.enumerated() {
-                let tape = Tape()
-                let loss = model.loss(batch, on: tape, rng: &rng)
-                let value = loss.value.scalar
+                // The tape holds the parameters' values: it must be gone before
+                // Adam writes them, or each write copies the whole parameter.
+                let value: Float = {
+                    let tape = Tape()
+                    let loss = model.loss(batch, on: tape, rng: &rng)
+                    let value = loss.value.scalar
+                    if value.isFinite { tape.backward(from: loss) }
+                    return value
+                }()
                 guard value.isFinite else {
                     return fail("the loss is \(value) at epoch \(epoch), batch \(b + 1) of \(batches.count)")
                 }
-                tape.backward(from: loss)
                 adam.step()
                 adam.zeroGrad()
                 lossSum += Double(value) * Double(batch.count)
