@@ -1,6 +1,13 @@
 # MMGraphBench: one command per job. See README.md.
 SWIFT        ?= swift
-RELEASE_TEST  = $(SWIFT) test -c release -Xswiftc -enable-testing
+## TARGET_CPU: empty (the default) builds portable x86-64 code that runs on every
+## node of a mixed cluster; TARGET_CPU=native (or a CPU name such as
+## sapphirerapids) compiles Swift and C for that CPU. Measured no consistent
+## gain here (README, "The CPU and its BLAS kernel"); the BLAS kernel, which is
+## chosen at run time, is what matters.
+TARGET_CPU   ?=
+CPU_FLAGS     = $(if $(TARGET_CPU),-Xswiftc -target-cpu -Xswiftc $(TARGET_CPU) -Xcc -march=$(TARGET_CPU))
+RELEASE_TEST  = $(SWIFT) test -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 APT_PACKAGES  = libopenblas-dev liblapacke-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -46,7 +53,7 @@ deps:
 
 ## build: release build of every target.
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(CPU_FLAGS)
 
 ## test: every test, in release (numeric Swift is 10-100x slower in debug).
 test: deps verify-data
@@ -57,7 +64,7 @@ test: deps verify-data
 ## rounds differently: no learning test may pass on one kernel only. Skipped,
 ## with a note, where the environment pins OPENBLAS_CORETYPE.
 test-second-kernel: deps verify-data
-	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests $(CPU_FLAGS)
 	@if [ -n "$${OPENBLAS_CORETYPE:-}" ]; then \
 	  echo "test-second-kernel: skipped: the environment pins OPENBLAS_CORETYPE=$$OPENBLAS_CORETYPE"; exit 0; \
 	fi; \
@@ -70,7 +77,7 @@ test-second-kernel: deps verify-data
 ## Slurm started for the test (installs slurm-wlm and munge when missing; needs
 ## root), and check it against one process. See Tests/Slurm/test-slurm.sh.
 test-slurm: deps verify-data
-	$(SWIFT) build -c release -Xswiftc -enable-testing --product bench
+	$(SWIFT) build -c release -Xswiftc -enable-testing --product bench $(CPU_FLAGS)
 	bash Tests/Slurm/test-slurm.sh $(BENCH)
 
 ## benchmarks: the package-benchmark suites in Benchmarks/ (release; see README "Benchmarks").

@@ -209,7 +209,7 @@ static void graphkit_choose_blas_kernel(int argc, char **argv, char **envp) {
        instruction somewhere in the first product: say why instead. */
     if (build_isa_level() > graphkit_cpu_isa_level()) {
         fprintf(stderr, "error: this build was compiled for %s, which this CPU (%s: %s) does not execute; "
-                        "rebuild it portable: make TARGET_CPU=x86-64\n",
+                        "rebuild it portable (make clean && make, without TARGET_CPU)\n",
                 graphkit_build_isa(), graphkit_cpu_model(), graphkit_cpu_features());
         _exit(70);
     }

@@ -207,38 +207,41 @@ public func dropout(_ x: Variable, rate: Float, rng: inout RandomGenerator) -> V
 
 extension Tensor {
     /// [x₁ ‖ x₂ ‖ …] as a new tensor; every part has the same row count.
+    /// Rows are copied on all cores, each row written once.
     public static func concatenatingColumns(_ parts: [Tensor]) -> Tensor {
         let m = parts[0].rows
         let n = parts.reduce(0) { $0 + $1.cols }
-        var out = Tensor(rows: m, cols: n)
-        var offset = 0
         for part in parts {
             precondition(part.rows == m, "concatenatingColumns: row counts differ, \(m) and \(part.rows)")
-            let w = part.cols
-            part.scalars.withUnsafeBufferPointer { src in
-                out.scalars.withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<m {
-                        for j in 0..<w { dst[i * n + offset + j] = src[i * w + j] }
+        }
+        return Tensor(rows: m, cols: n) { dst in
+            var offset = 0
+            for part in parts {
+                let w = part.cols
+                part.scalars.withUnsafeBufferPointer { src in
+                    let (s, d) = (src.baseAddress, dst.baseAddress!)
+                    if w > 0, let s {
+                        parallelFor(m, work: m * w) { rows in
+                            for i in rows { (d + i * n + offset).update(from: s + i * w, count: w) }
+                        }
                     }
                 }
+                offset += w
             }
-            offset += w
         }
-        return out
     }
 
-    /// Columns `range` as a new tensor.
+    /// Columns `range` as a new tensor, copied on all cores.
     public func columns(_ range: Range<Int>) -> Tensor {
         let (m, n, w) = (rows, cols, range.count)
-        var out = Tensor(rows: m, cols: w)
-        scalars.withUnsafeBufferPointer { src in
-            out.scalars.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<m {
-                    for j in 0..<w { dst[i * w + j] = src[i * n + range.lowerBound + j] }
+        return scalars.withUnsafeBufferPointer { src in
+            Tensor(rows: m, cols: w) { dst in
+                guard w > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
+                parallelFor(m, work: m * w) { rows in
+                    for i in rows { (d + i * w).update(from: s + i * n + range.lowerBound, count: w) }
                 }
             }
         }
-        return out
     }
 
     /// Rows `range` as a new tensor.

@@ -169,8 +169,12 @@ extension Tensor {
         let (m, n) = (rows, cols)
         scalars.withUnsafeBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<m {
-                    for j in 0..<n { o[j] += Double(p[i * n + j]) }
+                // Columns are cut across cores; each column is summed over all
+                // rows in order, so the bits do not depend on the cut.
+                parallelFor(n, work: m * n) { columns in
+                    for i in 0..<m {
+                        for j in columns { o[j] += Double(p[i * n + j]) }
+                    }
                 }
             }
         }
