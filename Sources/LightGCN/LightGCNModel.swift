@@ -44,18 +44,16 @@ public final class LightGCNModel: Recommender {
 
     /// The final user and item embeddings: the mean of E^0 … E^L (eq. 4).
     func propagateAll(users: Variable, items: Variable) -> (users: Variable, items: Variable) {
-        var (u, i) = (users, items)
-        var (sumU, sumI) = (users, items)
+        var (us, its) = ([users], [items])
         for _ in 0..<layers {
             // E^{l+1} = Â E^l, one sparse product per direction.
-            let nextU = propagate(i, over: graph.itemsToUsers, weights: .fixed(norm))
-            let nextI = propagate(u, over: graph.usersToItems, weights: .fixed(norm))
-            (u, i) = (nextU, nextI)
-            sumU = sumU + u
-            sumI = sumI + i
+            let nextU = propagate(its.last!, over: graph.itemsToUsers, weights: .fixed(norm))
+            let nextI = propagate(us.last!, over: graph.usersToItems, weights: .fixed(norm))
+            us.append(nextU)
+            its.append(nextI)
         }
         let mean = 1 / Float(layers + 1)
-        return (scale(sumU, by: mean), scale(sumI, by: mean))
+        return (scaledSum(us, by: mean), scaledSum(its, by: mean))
     }
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {

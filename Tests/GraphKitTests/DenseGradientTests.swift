@@ -42,6 +42,28 @@ import Testing
         expectGradient([full], "scale") { _, v in scale(v[0], by: -2.5) }
     }
 
+    /// alpha · (x₀ + x₁ + x₂): its pullback, and the same bits as the ops it
+    /// replaces, (x₀ + x₁) + x₂ scaled, forward and backward, on a table
+    /// large enough to run on all cores.
+    @Test func scaledSumMatchesItsCompositionBitForBit() {
+        let parts = (0..<3).map { randomTensor(3, 4, seed: 40 + UInt64($0)) }
+        expectGradient(parts, "scaledSum") { _, v in scaledSum(v, by: 1 / 3) }
+        expectGradient([parts[0]], "scaledSum of one") { _, v in scaledSum(v, by: 0.5) }
+        let big = (0..<3).map { randomTensor(700, 64, seed: 50 + UInt64($0)) }
+        let seed = randomTensor(700, 64, seed: 60)
+        func run(_ fused: Bool) -> (Tensor, [Tensor]) {
+            let params = big.enumerated().map { Parameter($1, name: "x\($0)") }
+            let tape = Tape()
+            let v = params.map { tape.watch($0) }
+            let out = fused ? scaledSum(v, by: 1 / 3) : scale((v[0] + v[1]) + v[2], by: 1 / 3)
+            tape.backward(from: out, seed: seed)
+            return (out.value, params.map(\.grad))
+        }
+        let (fused, composed) = (run(true), run(false))
+        #expect(fused.0.scalars == composed.0.scalars)
+        #expect(zip(fused.1, composed.1).allSatisfy { $0.scalars == $1.scalars })
+    }
+
     @Test func activations() {
         let x = randomTensor(5, 4, seed: 9, high: 2)
         expectGradient([x], "relu") { _, v in relu(v[0]) }
