@@ -144,16 +144,23 @@ import TestSupport
         #expect(try r.knownRuns().allSatisfy { $0.record != nil })
     }
 
-    @Test func mergeKeepsIdenticalRunsOnceAndReportsConflicts() throws {
-        let config = try gridConfig()
+    /// Store A in folder `a` with the grid's runs, and an empty store B in
+    /// folder `b` to fill by hand; the caller removes both folders.
+    func storeWithRunsAndAnEmptyOne(_ config: ExperimentConfig) throws
+        -> (a: URL, b: URL, storeA: ResultStore, files: [(key: String, path: String)], storeB: ResultStore) {
         let (a, b) = (try temporaryFolder(), try temporaryFolder())
-        defer { for f in [a, b] { try? FileManager.default.removeItem(at: f) } }
         _ = try runner(config, a).run()
         let storeA = ResultStore(a.appendingPathComponent(config.name).path)
-        let files = try storeA.runFiles()
-        // Store B: one run as A has it but made on another host, one with other metrics.
         let storeB = ResultStore(b.appendingPathComponent(config.name).path)
         try FileManager.default.createDirectory(at: storeB.runsFolder, withIntermediateDirectories: true)
+        return (a, b, storeA, try storeA.runFiles(), storeB)
+    }
+
+    @Test func mergeKeepsIdenticalRunsOnceAndReportsConflicts() throws {
+        let config = try gridConfig()
+        let (a, b, storeA, files, storeB) = try storeWithRunsAndAnEmptyOne(config)
+        defer { for f in [a, b] { try? FileManager.default.removeItem(at: f) } }
+        // Store B: one run as A has it but made on another host, one with other metrics.
         var same = try ResultStore.record(at: files[0].path)
         same.host = "elsewhere"
         same.finished = "2030-01-01T00:00:00Z"
@@ -186,14 +193,8 @@ import TestSupport
     /// conflict that says so; the same difference on one kernel is not
     /// explained, and neither is one where a record predates the fields.
     @Test func aConflictBetweenKernelsSaysTheKernelsDiffer() throws {
-        let config = try gridConfig()
-        let (a, b) = (try temporaryFolder(), try temporaryFolder())
+        let (a, b, storeA, files, storeB) = try storeWithRunsAndAnEmptyOne(try gridConfig())
         defer { for f in [a, b] { try? FileManager.default.removeItem(at: f) } }
-        _ = try runner(config, a).run()
-        let storeA = ResultStore(a.appendingPathComponent(config.name).path)
-        let files = try storeA.runFiles()
-        let storeB = ResultStore(b.appendingPathComponent(config.name).path)
-        try FileManager.default.createDirectory(at: storeB.runsFolder, withIntermediateDirectories: true)
         func drifted(_ path: String) throws -> RunRecord {
             var record = try ResultStore.record(at: path)
             record.result.epochs[0].loss += 1e-6
