@@ -141,25 +141,27 @@ int graphkit_kernel_isa_level(const char *core_name) {
     return GRAPHKIT_ISA_UNKNOWN;
 }
 
-const char *graphkit_kernel_for_cpu(void) {
-    switch (graphkit_cpu_isa_level()) {
-    /* Cooperlake adds only bfloat16 routines to SkylakeX's: the same sgemm. */
+/* The kernel the suite runs at each level. Cooperlake adds only bfloat16
+   routines to SkylakeX's: the same sgemm. */
+static const char *kernel_for_level(int level) {
+    switch (level) {
     case GRAPHKIT_ISA_AVX512: return "SkylakeX";
     case GRAPHKIT_ISA_AVX2: return "Haswell";
     case GRAPHKIT_ISA_AVX: return "Sandybridge";
+    case GRAPHKIT_ISA_SSE: return "Nehalem";
     default: return NULL;
     }
+}
+
+const char *graphkit_kernel_for_cpu(void) {
+    int level = graphkit_cpu_isa_level();
+    return level >= GRAPHKIT_ISA_AVX ? kernel_for_level(level) : NULL;
 }
 
 const char *graphkit_second_kernel(void) {
     int level = graphkit_kernel_isa_level(openblas_get_corename());
     if (level == GRAPHKIT_ISA_UNKNOWN || level > graphkit_cpu_isa_level()) level = graphkit_cpu_isa_level();
-    switch (level) {
-    case GRAPHKIT_ISA_AVX512: return "Haswell";
-    case GRAPHKIT_ISA_AVX2: return "Sandybridge";
-    case GRAPHKIT_ISA_AVX: return "Nehalem";
-    default: return NULL;
-    }
+    return level >= GRAPHKIT_ISA_AVX ? kernel_for_level(level - 1) : NULL;
 }
 
 const char *graphkit_kernel_fallback(void) {
@@ -171,21 +173,7 @@ const char *graphkit_kernel_fallback(void) {
 
 const char *graphkit_kernel_note(void) { return note; }
 
-const char *graphkit_build_isa(void) {
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512VL__)
-    return "x86-64 with avx2 fma avx512f avx512bw avx512dq avx512vl";
-#elif defined(__AVX2__) && defined(__FMA__)
-    return "x86-64 with avx2 fma";
-#elif defined(__AVX__)
-    return "x86-64 with avx";
-#elif defined(__x86_64__)
-    return "x86-64";
-#else
-    return "not x86-64";
-#endif
-}
-
-/* The level this build's C code needs, from the same macros. */
+/* The level this build's C code needs, from the compiler's -march macros. */
 static int build_isa_level(void) {
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512VL__)
     return GRAPHKIT_ISA_AVX512;
@@ -195,6 +183,19 @@ static int build_isa_level(void) {
     return GRAPHKIT_ISA_AVX;
 #else
     return GRAPHKIT_ISA_SSE;
+#endif
+}
+
+const char *graphkit_build_isa(void) {
+#if !defined(__x86_64__)
+    return "not x86-64";
+#else
+    switch (build_isa_level()) {
+    case GRAPHKIT_ISA_AVX512: return "x86-64 with avx2 fma avx512f avx512bw avx512dq avx512vl";
+    case GRAPHKIT_ISA_AVX2: return "x86-64 with avx2 fma";
+    case GRAPHKIT_ISA_AVX: return "x86-64 with avx";
+    default: return "x86-64";
+    }
 #endif
 }
 

@@ -51,18 +51,12 @@ public struct RunRecord: Codable, Sendable {
     public var host: String
     /// The CPU it ran on (`MachineReport.cpuModel`); nil in runs stored
     /// before the suite recorded it.
-    public var cpu: String?
+    public var cpu: String? = nil
     /// The BLAS library and kernel it ran with, such as "OpenBLAS 0.3.21
     /// SkylakeX" (`MachineReport.blasKernel`); nil in runs stored before the
     /// suite recorded it. Different kernels round differently, so the same
     /// spec gives other last digits, and a training path that drifts.
-    public var blasKernel: String?
-
-    public init(key: String, spec: RunSpec, label: String, gridPoint: String, result: TrainingResult,
-                finished: String, host: String, cpu: String? = nil, blasKernel: String? = nil) {
-        (self.key, self.spec, self.label, self.gridPoint, self.result) = (key, spec, label, gridPoint, result)
-        (self.finished, self.host, self.cpu, self.blasKernel) = (finished, host, cpu, blasKernel)
-    }
+    public var blasKernel: String? = nil
 
     /// Where it was computed, in a few words: "Intel(R) Xeon(R) Processor,
     /// OpenBLAS 0.3.21 SkylakeX", or nil for runs stored without it.

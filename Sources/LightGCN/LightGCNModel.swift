@@ -44,16 +44,17 @@ public final class LightGCNModel: Recommender {
 
     /// The final user and item embeddings: the mean of E^0 … E^L (eq. 4).
     func propagateAll(users: Variable, items: Variable) -> (users: Variable, items: Variable) {
-        var (us, its) = ([users], [items])
+        // E⁰ … E^L, users' rows and items' rows.
+        var (userLayers, itemLayers) = ([users], [items])
         for _ in 0..<layers {
             // E^{l+1} = Â E^l, one sparse product per direction.
-            let nextU = propagate(its.last!, over: graph.itemsToUsers, weights: .fixed(norm))
-            let nextI = propagate(us.last!, over: graph.usersToItems, weights: .fixed(norm))
-            us.append(nextU)
-            its.append(nextI)
+            let nextU = propagate(itemLayers.last!, over: graph.itemsToUsers, weights: .fixed(norm))
+            let nextI = propagate(userLayers.last!, over: graph.usersToItems, weights: .fixed(norm))
+            userLayers.append(nextU)
+            itemLayers.append(nextI)
         }
         let mean = 1 / Float(layers + 1)
-        return (scaledSum(us, by: mean), scaledSum(its, by: mean))
+        return (scaledSum(userLayers, by: mean), scaledSum(itemLayers, by: mean))
     }
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {

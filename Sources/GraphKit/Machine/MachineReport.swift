@@ -1,5 +1,6 @@
 import CBLAS
 import CBLASKernel
+import Foundation
 
 /// The CPU, the BLAS kernel and the build a process computes with: what a
 /// result's last digits depend on, so every figure and run record names it.
@@ -37,8 +38,8 @@ public struct MachineReport: Sendable, Equatable {
         cpuModel = String(cString: graphkit_cpu_model())
         if cpuModel.isEmpty { cpuModel = "unknown CPU" }
         cpuFeatures = String(cString: graphkit_cpu_features()).split(separator: " ").map(String.init)
-        openBLASConfig = String(cString: openblas_get_config()).trimmingSpaces
-        kernel = String(cString: openblas_get_corename()).trimmingSpaces
+        openBLASConfig = String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces)
+        kernel = String(cString: openblas_get_corename()).trimmingCharacters(in: .whitespaces)
         buildTarget = String(cString: graphkit_build_isa())
         secondKernel = graphkit_second_kernel().map { String(cString: $0) }
         let note = String(cString: graphkit_kernel_note())
@@ -60,13 +61,4 @@ public struct MachineReport: Sendable, Equatable {
     /// The library and kernel in a few words, as run records and tables name
     /// them: "OpenBLAS 0.3.21 SkylakeX".
     public var blasKernel: String { "OpenBLAS \(openBLASVersion) \(kernel)" }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
 }
