@@ -59,8 +59,16 @@ public final class LightGCNModel: Recommender {
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
-        let (users, items) = propagateAll(users: u0, items: i0)
-        let (pos, neg) = batchScores(users: users, items: items, batch)
+        // Eqs. 3-4 at the batch's users and items only: the same bits as
+        // propagateAll followed by row lookups, without the rows no one reads.
+        let (userRows, userSlot) = distinctRows(batch.users)
+        let (itemRows, itemSlot) = distinctRows(batch.positives + batch.negatives)
+        let (users, items) = propagatedLayerMean(users: u0, items: i0, over: graph, weights: norm, layers: layers,
+                                                 userRows: userRows, itemRows: itemRows)
+        let b = batch.count
+        let u = gatherRows(users, userSlot)
+        let pos = rowDot(u, gatherRows(items, Array(itemSlot[0..<b])))
+        let neg = rowDot(u, gatherRows(items, Array(itemSlot[b..<(2 * b)])))
         let ego = batchLayerZeroRows(users: u0, items: i0, batch)
         let reg = mmrecRegulariser
             ? mmrecEmbeddingLoss(ego, weight: regWeight, batchSize: batch.count)
@@ -74,3 +82,18 @@ public final class LightGCNModel: Recommender {
         return DotProductScorer(users: users.value, items: items.value)
     }
 }
+
+/// The distinct ids of `ids` in first-seen order, and each id's position among them.
+func distinctRows(_ ids: [Int32]) -> (rows: [Int32], slot: [Int32]) {
+    var position: [Int32: Int32] = [:]
+    var rows: [Int32] = []
+    let slot = ids.map { id -> Int32 in
+        if let p = position[id] { return p }
+        let p = Int32(rows.count)
+        position[id] = p
+        rows.append(id)
+        return p
+    }
+    return (rows, slot)
+}
+

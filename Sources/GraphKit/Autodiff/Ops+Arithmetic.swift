@@ -117,7 +117,7 @@ public func scaledSum(_ parts: [Variable], by alpha: Float) -> Variable {
 }
 
 /// Calls `body` with a base pointer for each tensor's entries, valid for its duration.
-private func withBuffers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+func withBuffers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> R) -> R {
     func nest(_ k: Int, _ pointers: [UnsafePointer<Float>]) -> R {
         if k == tensors.count { return body(pointers) }
         return tensors[k].scalars.withUnsafeBufferPointer { nest(k + 1, pointers + [$0.baseAddress!]) }

@@ -75,40 +75,56 @@ public func sliceRows(_ x: Variable, _ range: Range<Int>) -> Variable {
 }
 
 /// Rows `indices` of `table` (an embedding lookup). The pullback scatter-adds
-/// into the table, so a repeated index gets the sum of its rows' gradients.
+/// into the table, so a repeated index gets the sum of its rows' gradients; it
+/// sends back those rows alone (a `RowGradient`), not a zero-filled table.
 public func gatherRows(_ table: Variable, _ indices: [Int32]) -> Variable {
     let tv = table.value
     let (m, d) = (tv.rows, tv.cols)
-    var out = Tensor(rows: indices.count, cols: d)
-    indices.withUnsafeBufferPointer { idx in
-        for (k, r) in idx.enumerated() {
-            precondition(r >= 0 && Int(r) < m,
-                         "gatherRows: index \(r) at position \(k) is out of range for table \(tv.shapeDescription)")
-        }
+    for (k, r) in indices.enumerated() {
+        precondition(r >= 0 && Int(r) < m,
+                     "gatherRows: index \(r) at position \(k) is out of range for table \(tv.shapeDescription)")
+    }
+    let out = Tensor(rows: indices.count, cols: d) { dst in
+        indices.withUnsafeBufferPointer { idx in
         tv.scalars.withUnsafeBufferPointer { src in
-            out.scalars.withUnsafeMutableBufferPointer { dst in
-                for k in 0..<idx.count {
+            parallelFor(idx.count, work: idx.count * d) { range in
+                for k in range {
                     let s = Int(idx[k]) * d
                     for j in 0..<d { dst[k * d + j] = src[s + j] }
                 }
             }
-        }
+        }}
     }
     let ti = table.id
     return table.tape.record(out, inputs: [table]) { g, grads in
-        var dt = Tensor(rows: m, cols: d)
-        indices.withUnsafeBufferPointer { idx in
-            g.scalars.withUnsafeBufferPointer { pg in
-                dt.scalars.withUnsafeMutableBufferPointer { pd in
-                    for k in 0..<idx.count {
-                        let t = Int(idx[k]) * d
-                        for j in 0..<d { pd[t + j] += pg[k * d + j] }
-                    }
-                }
-            }
-        }
-        grads.accumulate(dt, into: ti)
+        grads.accumulate(scatterRows(g, indices, tableRows: m), into: ti)
     }
+}
+
+/// The pullback of a row lookup: Σ of g's rows per distinct index, in the order
+/// of `indices` (each sum starts from 0, as a scatter into a zero table would).
+func scatterRows(_ g: Tensor, _ indices: [Int32], tableRows: Int) -> RowGradient {
+    let d = g.cols
+    var position = [Int32](repeating: -1, count: tableRows)
+    var rows: [Int32] = []
+    rows.reserveCapacity(indices.count)
+    let slot = indices.map { r -> Int32 in
+        if position[Int(r)] < 0 {
+            position[Int(r)] = Int32(rows.count)
+            rows.append(r)
+        }
+        return position[Int(r)]
+    }
+    var sums = Tensor(rows: rows.count, cols: d)
+    slot.withUnsafeBufferPointer { sl in
+    g.scalars.withUnsafeBufferPointer { pg in
+    sums.scalars.withUnsafeMutableBufferPointer { ps in
+        for k in 0..<sl.count {
+            let o = Int(sl[k]) * d
+            for j in 0..<d { ps[o + j] += pg[k * d + j] }
+        }
+    }}}
+    return RowGradient(tableRows: tableRows, rows: rows, values: sums)
 }
 
 /// Row-wise dot product: y_k = a_k · b_k, a rows × 1 column.

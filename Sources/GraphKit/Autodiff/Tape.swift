@@ -35,9 +35,20 @@ public final class Parameter {
 }
 
 /// Gradients of the nodes of one tape during a backward pass.
+///
+/// A node's gradient is a whole tensor, or, while only row lookups have sent
+/// one back, a `RowGradient`; it becomes a whole tensor when its pullback runs
+/// or a whole tensor is added to it. Contributions are combined in the order
+/// they arrive, so the bits are those of adding whole zero-filled tables.
 public struct Gradients {
     var slots: [Tensor?]
+    var rowSlots: [Int: RowGradient] = [:]
     let requiresGrad: [Bool]
+
+    init(count: Int, requiresGrad: [Bool]) {
+        slots = [Tensor?](repeating: nil, count: count)
+        self.requiresGrad = requiresGrad
+    }
 
     /// True when node `id` needs a gradient, so a pullback may skip work for constants.
     public func needs(_ id: Int) -> Bool { requiresGrad[id] }
@@ -45,11 +56,35 @@ public struct Gradients {
     /// Adds `g` into the gradient of node `id` (ignored for constants).
     public mutating func accumulate(_ g: Tensor, into id: Int) {
         guard requiresGrad[id] else { return }
-        if slots[id] == nil {
+        if let rows = rowSlots.removeValue(forKey: id) {
+            var sum = g
+            rows.add(into: &sum)
+            slots[id] = sum
+        } else if slots[id] == nil {
             slots[id] = g
         } else {
             slots[id]!.add(g)
         }
+    }
+
+    /// Adds a gradient that is zero outside `g.rows` into node `id` (ignored for
+    /// constants), touching only those rows.
+    public mutating func accumulate(_ g: RowGradient, into id: Int) {
+        guard requiresGrad[id] else { return }
+        if slots[id] != nil {
+            g.add(into: &slots[id]!)
+        } else if let rows = rowSlots[id] {
+            rowSlots[id] = rows.adding(g)
+        } else {
+            rowSlots[id] = g
+        }
+    }
+
+    /// Takes node `id`'s gradient out, as a whole tensor; nil when none arrived.
+    mutating func take(_ id: Int) -> Tensor? {
+        if let rows = rowSlots.removeValue(forKey: id) { return rows.dense() }
+        defer { slots[id] = nil }
+        return slots[id]
     }
 }
 
@@ -140,8 +175,7 @@ public final class Tape {
     public func backward(seeds: [(output: Variable, gradient: Tensor)]) {
         precondition(isRecording, "backward: this tape was made with recording off (no-grad)")
         precondition(!seeds.isEmpty, "backward: no outputs")
-        var grads = Gradients(slots: [Tensor?](repeating: nil, count: values.count),
-                              requiresGrad: requiresGrad)
+        var grads = Gradients(count: values.count, requiresGrad: requiresGrad)
         for (output, seed) in seeds {
             precondition(output.tape === self, "backward: an output belongs to another tape")
             let value = values[output.id]
@@ -151,8 +185,7 @@ public final class Tape {
         }
         let last = seeds.map(\.output.id).max()!
         for id in stride(from: last, through: 0, by: -1) {
-            guard let g = grads.slots[id] else { continue }
-            grads.slots[id] = nil
+            guard let g = grads.take(id) else { continue }
             if let pullback = pullbacks[id] {
                 pullback(g, &grads)
             } else if let parameter = parameterOfNode[id] {

@@ -60,6 +60,32 @@ enum SparseKernels {
         return out
     }
 
+    /// `aggregate` with read `.source` at the targets `targets` alone: row i of
+    /// the output (targets.count × d) is row targets[i] of the whole product,
+    /// the same bits, computed by the same row loop.
+    static func aggregate(_ adj: Adjacency, weights: [Float], _ input: Tensor, targets: [Int32]) -> Tensor {
+        let d = input.cols
+        if d == 0 { return Tensor(rows: targets.count, cols: 0) }
+        let work = targets.reduce(0) { $0 + Int(adj.rowPtr[Int($1) + 1] - adj.rowPtr[Int($1)]) } * d
+        return Tensor(rows: targets.count, cols: d) { po in
+        adj.rowPtr.withUnsafeBufferPointer { rp in
+        adj.source.withUnsafeBufferPointer { src in
+        adj.edge.withUnsafeBufferPointer { edge in
+        weights.withUnsafeBufferPointer { w in
+        targets.withUnsafeBufferPointer { tg in
+        input.scalars.withUnsafeBufferPointer { px in
+            let (x, o) = (px.baseAddress!, po.baseAddress!)
+            parallelFor(tg.count, work: work) { range in
+                for i in range {
+                    let t = Int(tg[i])
+                    accumulateRows(into: o + i * d, d: d, entries: Int(rp[t])..<Int(rp[t + 1]), scale: 1, from: x,
+                                   row: { Int(src[$0]) }, weight: { w[Int(edge[$0])] })
+                }
+            }
+        }}}}}}
+        }
+    }
+
     /// out[s] = Σ_{by-source entries k' of s} w[edge] · scale[target] · input[read(k')]
     /// (sourceCount × d): the transpose of `aggregate`, for gradients into sources.
     static func aggregateBySource(_ adj: Adjacency, read: SourceSideRead, weights: [Float]?, scale: [Float]?,
