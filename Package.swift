@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "RecommenderBenchmarks",
             dependencies: [
-                "GraphKit", "RecommenderCore",
+                "GraphKit", "RecommenderCore", "LightGCN",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RecommenderBenchmarks",

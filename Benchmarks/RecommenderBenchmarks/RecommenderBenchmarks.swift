@@ -65,4 +65,26 @@ let benchmarks: @Sendable () -> Void = {
                 evaluation * 1e3, sgemm * 1e3, ratio, evaluated.count).utf8))
         }
     }
+
+    let floorMetric = BenchmarkMetric.custom("epoch / floor (x100)", useScalingFactor: false)
+    Benchmark("LightGCN training epoch vs its floor (TikTok and Baby, L=2, batch 2048, d=64)",
+              configuration: .init(metrics: [.wallClock, floorMetric], maxDuration: .seconds(60), maxIterations: 1)) { benchmark in
+        for name in ["tiktok", "baby"] {
+            let dataset: Dataset
+            do {
+                dataset = try Dataset(descriptor: DatasetDescriptor.load(
+                    packageRoot.appendingPathComponent("Configs/datasets/\(name).json").path))
+            } catch {
+                fatalError("benchmark: \(error)")
+            }
+            for _ in benchmark.scaledIterations {
+                guard let f = try? lightGCNEpochFloor(dataset) else { fatalError("benchmark: LightGCN on \(name)") }
+                benchmark.measurement(floorMetric, Int((100 * f.epoch / f.floor).rounded()))
+                FileHandle.standardError.write(Data(String(
+                    format: "LightGCN epoch on %@: %.3f s; floor %.3f s (%d batches: forward reads %.3f, backward reads %.3f, Adam's streams %.3f); ratio %.2f (bound 1.5); %@\n",
+                    name, f.epoch, f.floor, f.batches, f.forward, f.backward, f.adam, f.epoch / f.floor,
+                    "\(MachineReport.current.cpuModel), \(MachineReport.current.blasKernel)").utf8))
+            }
+        }
+    }
 }

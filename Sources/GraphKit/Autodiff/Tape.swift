@@ -105,6 +105,8 @@ public final class Tape {
     var requiresGrad: [Bool] = []
     var parameterOfNode: [Int: Parameter] = [:]
     var nodeOfParameter: [ObjectIdentifier: Int] = [:]
+    /// True once `backwardReleasing(from:)` has let the values go.
+    public private(set) var isReleased = false
 
     /// A new, empty tape. With `recording: false` nothing is recorded for backward.
     public init(recording: Bool = true) {
@@ -164,6 +166,16 @@ public final class Tape {
         backward(from: loss, seed: Tensor(scalar: 1))
     }
 
+    /// `backward(from:)` for a tape that is dropped right after: each node's
+    /// value and pullback are let go once its pullback has run, so a step's
+    /// peak memory is its forward values, not those plus all their gradients.
+    /// The tape cannot be read or walked again.
+    public func backwardReleasing(from loss: Variable) {
+        precondition(loss.rows == 1 && loss.cols == 1,
+                     "backward: the loss must be 1x1, got \(loss.shapeDescription); pass a seed for other outputs")
+        backward(seeds: [(loss, Tensor(scalar: 1))], releasing: true)
+    }
+
     /// Reverse-mode pass from any output with a given upstream gradient `seed`
     /// (a vector–Jacobian product): adds seedᵀ · d output / d p into `p.grad`.
     public func backward(from output: Variable, seed: Tensor) {
@@ -173,6 +185,11 @@ public final class Tape {
     /// Reverse-mode pass from several outputs at once, each with its upstream
     /// gradient: the sum of the vector–Jacobian products, in one walk of the tape.
     public func backward(seeds: [(output: Variable, gradient: Tensor)]) {
+        backward(seeds: seeds, releasing: false)
+    }
+
+    private func backward(seeds: [(output: Variable, gradient: Tensor)], releasing: Bool) {
+        precondition(!isReleased, "backward: this tape's values were released by backwardReleasing(from:)")
         precondition(isRecording, "backward: this tape was made with recording off (no-grad)")
         precondition(!seeds.isEmpty, "backward: no outputs")
         var grads = Gradients(count: values.count, requiresGrad: requiresGrad)
@@ -191,7 +208,10 @@ public final class Tape {
             } else if let parameter = parameterOfNode[id] {
                 parameter.accumulate(g)
             }
+            // Pullbacks read only their inputs' values (lower ids), so this node's are done with.
+            if releasing { (values[id], pullbacks[id]) = (Tensor(rows: 0, cols: 0), nil) }
         }
+        if releasing { isReleased = true }
     }
 }
 
@@ -203,7 +223,10 @@ public struct Variable {
     public let tape: Tape
 
     /// The forward value.
-    public var value: Tensor { tape.values[id] }
+    public var value: Tensor {
+        precondition(!tape.isReleased, "Variable: its tape's values were released by backwardReleasing(from:)")
+        return tape.values[id]
+    }
     /// Number of rows of the value.
     public var rows: Int { tape.values[id].rows }
     /// Number of columns of the value.

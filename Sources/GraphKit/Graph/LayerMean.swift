@@ -46,13 +46,15 @@ public func propagatedLayerMean(users: Variable, items: Variable, over graph: Bi
         func meanRows(_ layers: [Tensor], rows: [Int32], at offset: Int) {
             let whole = layers.count - (layers.count > 1 ? 1 : 0)
             withBuffers(layers) { bases in
-                for (i, r) in rows.enumerated() {
-                    let o = (offset + i) * d
-                    for j in 0..<d {
-                        var sum = bases[0][Int(r) * d + j]
-                        for l in 1..<whole { sum += bases[l][Int(r) * d + j] }
-                        if whole < layers.count { sum += bases[whole][i * d + j] }
-                        out[o + j] = sum * alpha
+                parallelFor(rows.count, work: rows.count * d * layers.count) { range in
+                    for i in range {
+                        let (o, r) = ((offset + i) * d, Int(rows[i]) * d)
+                        for j in 0..<d {
+                            var sum = bases[0][r + j]
+                            for l in 1..<whole { sum += bases[l][r + j] }
+                            if whole < layers.count { sum += bases[whole][i * d + j] }
+                            out[o + j] = sum * alpha
+                        }
                     }
                 }
             }
@@ -73,11 +75,17 @@ public func propagatedLayerMean(users: Variable, items: Variable, over graph: Bi
             grads.accumulate(shareI, into: ii)
             return
         }
-        // dE^L = share; dE^l = share + (the transposed product of dE^{l+1} of the other side), l = L−1 … 1.
-        var (gradU, gradI) = (shareU.dense(), shareI.dense())
+        // dE^L = share, zero outside the rows; dE^l = share + (the transposed
+        // product of dE^{l+1} of the other side), l = L−1 … 1. The products of
+        // dE^L read only the entries that meet the rows.
+        func transposed(_ adj: Adjacency, _ g: Tensor?, rows: RowGradient) -> Tensor {
+            g.map { SparseKernels.aggregateBySource(adj, read: .target, weights: weights, scale: nil, $0) }
+                ?? SparseKernels.aggregateBySource(adj, weights: weights, rows)
+        }
+        var (gradU, gradI): (Tensor?, Tensor?) = (nil, nil)
         for _ in stride(from: layers - 1, through: 1, by: -1) {
-            var nextU = SparseKernels.aggregateBySource(toItems, read: .target, weights: weights, scale: nil, gradI)
-            var nextI = SparseKernels.aggregateBySource(toUsers, read: .target, weights: weights, scale: nil, gradU)
+            var nextU = transposed(toItems, gradI, rows: shareI)
+            var nextI = transposed(toUsers, gradU, rows: shareU)
             shareU.add(into: &nextU)
             shareI.add(into: &nextI)
             (gradU, gradI) = (nextU, nextI)
@@ -85,10 +93,8 @@ public func propagatedLayerMean(users: Variable, items: Variable, over graph: Bi
         // dE⁰ = share, then the transposed product of dE¹: the composition's order.
         grads.accumulate(shareU, into: ui)
         grads.accumulate(shareI, into: ii)
-        grads.accumulate(SparseKernels.aggregateBySource(toItems, read: .target, weights: weights, scale: nil, gradI),
-                         into: ui)
-        grads.accumulate(SparseKernels.aggregateBySource(toUsers, read: .target, weights: weights, scale: nil, gradU),
-                         into: ii)
+        grads.accumulate(transposed(toItems, gradI, rows: shareI), into: ui)
+        grads.accumulate(transposed(toUsers, gradU, rows: shareU), into: ii)
     }
     return (sliceRows(stacked, 0..<userRows.count),
             sliceRows(stacked, userRows.count..<(userRows.count + itemRows.count)))

@@ -125,6 +125,46 @@ enum SparseKernels {
         return out
     }
 
+    /// `aggregateBySource` with read `.target` of a gradient that is zero
+    /// outside a few target rows (`input`'s rows are targets `rows`): only the
+    /// entries that meet those rows are read, in the same order, so each output
+    /// row is the same sum as over the zero-filled table, without the zeros.
+    static func aggregateBySource(_ adj: Adjacency, weights: [Float], _ input: RowGradient) -> Tensor {
+        let d = input.cols
+        if d == 0 { return Tensor(rows: adj.sourceCount, cols: 0) }
+        var position = [Int32](repeating: -1, count: adj.targetCount)
+        for (k, t) in input.rows.enumerated() { position[Int(t)] = Int32(k) }
+        // The entries that meet the rows, by source, and where each source's run starts.
+        var kept: [Int32] = []
+        kept.reserveCapacity(adj.edgeCount)
+        var start = [Int32](repeating: 0, count: adj.sourceCount + 1)
+        adj.sourceRowPtr.withUnsafeBufferPointer { rp in
+        adj.target.withUnsafeBufferPointer { tgt in
+            for s in 0..<adj.sourceCount {
+                for k in Int(rp[s])..<Int(rp[s + 1]) where position[Int(tgt[k])] >= 0 { kept.append(Int32(k)) }
+                start[s + 1] = Int32(kept.count)
+            }
+        }}
+        return Tensor(rows: adj.sourceCount, cols: d) { po in
+        start.withUnsafeBufferPointer { rp in
+        kept.withUnsafeBufferPointer { entry in
+        adj.target.withUnsafeBufferPointer { tgt in
+        adj.sourceEdge.withUnsafeBufferPointer { edge in
+        position.withUnsafeBufferPointer { pos in
+        weights.withUnsafeBufferPointer { w in
+        input.values.scalars.withUnsafeBufferPointer { px in
+            let (x, o) = (px.baseAddress!, po.baseAddress!)
+            parallelForRows(rp, work: (kept.count + adj.sourceCount) * d) { range in
+                for s in range {
+                    accumulateRows(into: o + s * d, d: d, entries: Int(rp[s])..<Int(rp[s + 1]), scale: 1, from: x,
+                                   row: { Int(pos[Int(tgt[Int(entry[$0])])]) },
+                                   weight: { w[Int(edge[Int(entry[$0])])] })
+                }
+            }
+        }}}}}}}
+        }
+    }
+
     /// out[edge k] = scale[t] · input[source k or t]   (edgeCount × d)
     static func expandToEdges(_ adj: Adjacency, from side: SourceOrTarget, scale: [Float]?,
                               _ input: Tensor) -> Tensor {

@@ -159,7 +159,7 @@ public final class Trainer {
                     let tape = Tape()
                     let loss = model.loss(batch, on: tape, rng: &rng)
                     let value = loss.value.scalar
-                    if value.isFinite { tape.backward(from: loss) }
+                    if value.isFinite { tape.backwardReleasing(from: loss) }
                     return value
                 }()
                 guard value.isFinite else {
