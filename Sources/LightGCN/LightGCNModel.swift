@@ -82,18 +82,3 @@ public final class LightGCNModel: Recommender {
         return DotProductScorer(users: users.value, items: items.value)
     }
 }
-
-/// The distinct ids of `ids` in first-seen order, and each id's position among them.
-func distinctRows(_ ids: [Int32]) -> (rows: [Int32], slot: [Int32]) {
-    var position: [Int32: Int32] = [:]
-    var rows: [Int32] = []
-    let slot = ids.map { id -> Int32 in
-        if let p = position[id] { return p }
-        let p = Int32(rows.count)
-        position[id] = p
-        rows.append(id)
-        return p
-    }
-    return (rows, slot)
-}
-

@@ -53,7 +53,7 @@ import Testing
                 let (u0, i0) = (tape.watch(pu), tape.watch(pi))
                 let u: Variable, i: Variable
                 if fused {
-                    let (userRows, userSlot) = distinct(batchUsers), (itemRows, itemSlot) = distinct(batchItems)
+                    let (userRows, userSlot) = distinctRows(batchUsers), (itemRows, itemSlot) = distinctRows(batchItems)
                     let (users, items) = propagatedLayerMean(users: u0, items: i0, over: graph, weights: norm,
                                                              layers: layers, userRows: userRows, itemRows: itemRows)
                     (u, i) = (gatherRows(users, userSlot), gatherRows(items, itemSlot))
@@ -99,17 +99,4 @@ import Testing
         #expect(rows.rows == [2, 0, 3])
         #expect(rows.dense().scalars == [3, 4, 0, 0, 8, 10, 5, 6])
     }
-}
-
-/// The distinct ids in first-seen order and each id's position among them.
-private func distinct(_ ids: [Int32]) -> ([Int32], [Int32]) {
-    var position: [Int32: Int32] = [:]
-    var rows: [Int32] = []
-    let slot = ids.map { id -> Int32 in
-        if let p = position[id] { return p }
-        position[id] = Int32(rows.count)
-        rows.append(id)
-        return Int32(rows.count - 1)
-    }
-    return (rows, slot)
 }

@@ -101,6 +101,22 @@ public func gatherRows(_ table: Variable, _ indices: [Int32]) -> Variable {
     }
 }
 
+/// The distinct ids of `ids` in first-seen order, and each id's position
+/// among them: `ids[k] == rows[Int(slot[k])]`. Lookups of a batch's rows from
+/// a table computed at `rows` only (see `propagatedLayerMean`).
+public func distinctRows(_ ids: [Int32]) -> (rows: [Int32], slot: [Int32]) {
+    var position: [Int32: Int32] = [:]
+    var rows: [Int32] = []
+    let slot = ids.map { id -> Int32 in
+        if let p = position[id] { return p }
+        let p = Int32(rows.count)
+        position[id] = p
+        rows.append(id)
+        return p
+    }
+    return (rows, slot)
+}
+
 /// The pullback of a row lookup: Σ of g's rows per distinct index, in the order
 /// of `indices` (each sum starts from 0, as a scatter into a zero table would).
 func scatterRows(_ g: Tensor, _ indices: [Int32], tableRows: Int) -> RowGradient {
