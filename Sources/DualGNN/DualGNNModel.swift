@@ -42,8 +42,8 @@ public final class DualGNNModel: Recommender {
                  "resample the padding of users with fewer than k neighbours every epoch (false: once, at initialisation)"),
         .real("reg_weight", default: 1e-4, in: 0...1e3, "λ of the regulariser on the batch users' P_m and on α"),
         .modalities,
-        .choice("compat", default: "paper", ["paper", "mmrec"],
-                "\"mmrec\": MMRec's port: loss in log2, regulariser with mean(β²), the reference's neighbour padding"),
+        MMRecCompat<DualGNNMMRecBehaviour>.spec(
+            "\"mmrec\": MMRec's port: loss in log2, regulariser with mean(β²), the reference's neighbour padding, the in-place sum, its initialisation, evaluation from the last training batch"),
     ]
 
     let graph: BipartiteGraph
@@ -61,8 +61,10 @@ public final class DualGNNModel: Recommender {
     public let modalityWeights: Parameter?
     /// The linear map M·d → d, present with `construction: "cat_mlp"`.
     public let concatenationMap: Linear?
-    /// β (I × M), the reference's per-item modality weights; present under `compat: "mmrec"` only.
+    /// β (I × M), the reference's per-item modality weights; present with MMRec's `regulariser` only.
     public let itemModalityWeights: Parameter?
+    /// The last training batch's representations, for MMRec's `last_batch_eval`.
+    let lastBatch = LastBatchRepresentation()
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         let features = try dataset.features(selectedBy: h, model: Self.name)
@@ -74,7 +76,8 @@ public final class DualGNNModel: Recommender {
         var rng = RandomGenerator(seed: seed, stream: 0)
         branches = features.map {
             SingleModalConvolution(modality: $0.modality, features: $0.matrix, userCount: dataset.userCount,
-                                   embeddingSize: d, rng: &rng)
+                                   embeddingSize: d, mmrecInitialisation: options.compat.has(.initialisation),
+                                   rng: &rng)
         }
         modalityWeights = options.construction == .weightedSum
             ? Parameter(Self.softmaxOfNormalSamples(rows: dataset.userCount, cols: m, rng: &rng), name: "alpha")
@@ -83,14 +86,15 @@ public final class DualGNNModel: Recommender {
             ? Linear(inputSize: m * d, outputSize: d, rng: &rng, name: "cat_mlp")
             : nil
         // Drawn last, so that compat "mmrec" starts from the same α, P and projections.
-        itemModalityWeights = options.mmrec
+        itemModalityWeights = options.compat.has(.regulariser)
             ? Parameter(Self.softmaxOfNormalSamples(rows: dataset.itemCount, cols: m, rng: &rng), name: "beta")
             : nil
         cooccurrence = UserCooccurrence(graph: graph, k: options.k)
         // A first sample: the evaluation graph, and the training graph until the first epoch.
         var graphRNG = RandomGenerator(seed: seed, stream: 2)
         evaluationUserGraph = try cooccurrence.sample(weighting: options.userAggregation,
-                                                      polyaUrnPadding: options.mmrec, rng: &graphRNG)
+                                                      polyaUrnPadding: options.compat.has(.urnPadding),
+                                                      rng: &graphRNG)
         userGraph = evaluationUserGraph
     }
 
@@ -106,11 +110,13 @@ public final class DualGNNModel: Recommender {
             + (concatenationMap?.parameters ?? [])
     }
 
+    public var buffers: [Parameter] { options.compat.has(.lastBatchEval) ? lastBatch.buffers : [] }
+
     /// Resamples the padding of the user graph (the reference's `pre_epoch_processing`).
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {
         guard options.resampleNeighbours else { return }
-        userGraph = try cooccurrence.sample(weighting: options.userAggregation, polyaUrnPadding: options.mmrec,
-                                            rng: &rng)
+        userGraph = try cooccurrence.sample(weighting: options.userAggregation,
+                                            polyaUrnPadding: options.compat.has(.urnPadding), rng: &rng)
     }
 
     /// The whole graph's representations for the current parameters and this
@@ -122,7 +128,12 @@ public final class DualGNNModel: Recommender {
     /// The whole graph's representations over a given sample of the user graph.
     public func representations(on tape: Tape, userGraph: UserGraph?) -> DualGNNRepresentations {
         let modal = branches.map { $0.representations(graph: graph, norm: norm, on: tape) }
-        let constructed = options.construction.construct(modal.map(\.users),
+        var constructionInput = modal.map(\.users)
+        if options.compat.has(.inplaceSum) && modal.count > 1 {
+            // MMRec's `representation += self.t_rep` writes into the first modality's tensor.
+            constructionInput[0] = modal.dropFirst().reduce(modal[0].users) { $0 + $1.users }
+        }
+        let constructed = options.construction.construct(constructionInput,
                                                          alpha: modalityWeights.map { tape.watch($0) },
                                                          mlp: concatenationMap)
         // Step 5: u* = ũ_u + Σ_v w_uv ũ_v; a user without neighbours keeps ũ_u.
@@ -138,16 +149,17 @@ public final class DualGNNModel: Recommender {
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let b = batch.count
         let r = representations(on: tape)
+        if options.compat.has(.lastBatchEval) { lastBatch.record(users: r.users, items: r.items) }
         // Step 6: y = u*·i*, positives and negatives gathered in one pass.
         let u = gatherRows(r.users, batch.users)
         let y = rowDot(concatRows([u, u]), gatherRows(r.items, batch.positives + batch.negatives))
         let bpr = bprLoss(positive: sliceRows(y, 0..<b), negative: sliceRows(y, b..<(2 * b)))
         // MMRec: −mean log2 σ(y_ui − y_uj) = BPR / ln 2.
-        let ranking = options.mmrec ? scale(bpr, by: 1 / Float(M_LN2)) : bpr
+        let ranking = options.compat.has(.log2Loss) ? scale(bpr, by: 1 / Float(M_LN2)) : bpr
         return ranking + regularization(users: batch.users, on: tape)
     }
 
-    /// λ (Σ_m mean_{u∈batch} ‖P_m[u]‖²/d + mean(α²)), plus λ mean(β²) under compat "mmrec".
+    /// λ (Σ_m mean_{u∈batch} ‖P_m[u]‖²/d + mean(α²)), plus λ mean(β²) with MMRec's `regulariser`.
     func regularization(users: [Int32], on tape: Tape) -> Variable {
         let d = Float(options.embeddingSize)
         var terms = branches.map {
@@ -160,6 +172,7 @@ public final class DualGNNModel: Recommender {
     }
 
     public func makeScorer() throws -> Scorer {
+        if options.compat.has(.lastBatchEval) { return try lastBatch.scorer() }
         let r = representations(on: Tape.noGrad(), userGraph: evaluationUserGraph)
         return DotProductScorer(users: r.users.value, items: r.items.value)
     }

@@ -16,13 +16,25 @@ public struct SingleModalConvolution {
     /// W2_m, b2: 4d → d.
     public let output: Linear
 
-    init(modality: Modality, features: Tensor, userCount: Int, embeddingSize d: Int, rng: inout RandomGenerator) {
+    /// With `mmrecInitialisation`, the draws are MMRec's: Xavier normal for
+    /// P_m, PyTorch's default U(±1/√in) for the weights and biases of W1 and W2.
+    init(modality: Modality, features: Tensor, userCount: Int, embeddingSize d: Int, mmrecInitialisation: Bool,
+         rng: inout RandomGenerator) {
         self.modality = modality
         self.features = features
         let name = modality.rawValue
         preference = Parameter(Initializer.xavierUniform(rows: userCount, cols: d, rng: &rng), name: name + ".preference")
         hidden = Linear(inputSize: features.cols, outputSize: 4 * d, rng: &rng, name: name + ".W1")
         output = Linear(inputSize: 4 * d, outputSize: d, rng: &rng, name: name + ".W2")
+        if mmrecInitialisation {
+            preference.value = Initializer.xavierNormal(rows: userCount, cols: d, rng: &rng)
+            for layer in [hidden, output] {
+                let (rows, cols) = (layer.weight.value.rows, layer.weight.value.cols)
+                let bound = 1 / Float(cols).squareRoot()
+                layer.weight.value = Initializer.uniform(rows: rows, cols: cols, low: -bound, high: bound, rng: &rng)
+                layer.bias!.value = Initializer.uniform(rows: 1, cols: rows, low: -bound, high: bound, rng: &rng)
+            }
+        }
     }
 
     /// P_m, W1_m, b1, W2_m, b2.

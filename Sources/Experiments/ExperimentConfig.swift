@@ -75,7 +75,8 @@ public struct ExperimentConfig: Sendable {
     }
 
     /// Training option keys a model entry may set.
-    static let trainingKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "patience", "eval_every"]
+    static let trainingKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "patience", "eval_every",
+                               "negative_items"]
 
     /// The descriptor path of a dataset name (a name under `configsRoot/datasets`, or a path).
     static func descriptorPath(_ name: String, configsRoot: String) -> String {
@@ -339,6 +340,14 @@ public struct ExperimentConfig: Sendable {
         case "eval_every": options.evalEvery = try JSONReader.int(v, key: key, min: 1)
         case "learning_rate": options.learningRate = try JSONReader.double(v, key: key, positive: true)
         case "weight_decay": options.weightDecay = try JSONReader.double(v, key: key, positive: false)
+        case "negative_items":
+            let expected = NegativeItems.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+            guard case let .string(text) = v else { throw ConfigError(key: key, "expected \(expected), got \(v.typeName)") }
+            guard let pool = NegativeItems(rawValue: text) else {
+                throw ConfigError(key: key, "got \"\(text)\"; expected \(expected)")
+            }
+            // "all", the default, is stored as nil: the keys of runs made before the option existed hold.
+            options.negativeItems = pool == .all ? nil : pool
         default: throw ConfigError(key: key, "unknown training option; expected one of \(trainingKeys.joined(separator: ", "))")
         }
     }

@@ -28,6 +28,32 @@ public enum FusionMode: String, Sendable, CaseIterable {
     case id
 }
 
+/// What MMRec's GRCN does differently from the paper (MODELS.md Part 4),
+/// besides hard pruning (`pruning: "hard"`). The names are `compat`'s
+/// "mmrec:NAME" values.
+public enum GRCNMMRecBehaviour: String, CaseIterable, Hashable, Sendable {
+    /// Routing sends its messages to the items, and the users' rows, which
+    /// receive nothing, are kept: the prototypes stay at P_m.
+    case staticPrototypes = "static_prototypes"
+    /// The sending node's base vector ρ weighs an edge, not the receiving node's.
+    case senderConfidence = "sender_confidence"
+    /// The modality vectors that the prediction concatenates get one more
+    /// aggregation over the affinities of eq. 5: ū + Σ_i s̄_{u←i} ī for users
+    /// and ī + Σ_u s̄_{i←u} ū for items (CGCN's `x + x_hat_1`).
+    case contentAggregation = "content_aggregation"
+    /// The regulariser λ (mean(E[u]²)·2 + mean(E[i]²) + mean(E[j]²)) over
+    /// entries of the 2B pairs, plus the visual P's mean over every user, plus
+    /// each modality's mean of P_m[u]² over the batch, instead of eq. 13's
+    /// batch means of squared norms.
+    case regulariser
+    /// Xavier-normal draws, and PyTorch's default bias U(±1/√D_m) for the
+    /// projections, instead of Xavier-uniform draws and zero biases.
+    case initialisation
+    /// Evaluation scores with the representation of the last training batch
+    /// (`LastBatchRepresentation`).
+    case lastBatchEval = "last_batch_eval"
+}
+
 /// GRCN's hyper-parameters, checked against each other and against `compat`.
 struct GRCNConfiguration {
     let embeddingSize: Int
@@ -39,8 +65,8 @@ struct GRCNConfiguration {
     let fusionMode: FusionMode
     let hasNorm: Bool
     let regWeight: Float
-    /// `compat: "mmrec"`: MMRec's port (MODELS.md Part 4).
-    let mmrec: Bool
+    /// The MMRec behaviours switched on by `compat` (all of them under "mmrec").
+    let compat: MMRecCompat<GRCNMMRecBehaviour>
 
     /// Reads `h`; throws a `ConfigError` for a combination that cannot run or
     /// that contradicts `compat: "mmrec"`. `modalities` are the selected ones.
@@ -53,7 +79,8 @@ struct GRCNConfiguration {
         fusionMode = FusionMode(rawValue: h.string("fusion_mode"))!
         hasNorm = h.bool("has_norm")
         regWeight = h.float("reg_weight")
-        mmrec = h.string("compat") == "mmrec"
+        compat = MMRecCompat(h)
+        let mmrec = compat.isPort
         let askedPruning = Pruning(rawValue: h.string("pruning"))!
         if mmrec && h.explicitKeys.contains("pruning") && askedPruning == .soft {
             throw ConfigError(key: "\(model).pruning",

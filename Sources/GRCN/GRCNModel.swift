@@ -28,8 +28,8 @@ public final class GRCNModel: Recommender {
         .real("reg_weight", default: 1e-4, in: 0...1e3,
               "λ of the L2 term: batch mean of ‖E_u‖² + ‖E_i‖² + ‖E_j‖², plus the modalities' mean of the batch mean of ‖P_m[u]‖²"),
         .modalities,
-        .choice("compat", default: "paper", ["paper", "mmrec"],
-                "\"mmrec\": MMRec's port: prototypes fixed at P_m, the sending node's ρ, hard pruning"),
+        MMRecCompat<GRCNMMRecBehaviour>.spec(
+            "\"mmrec\": MMRec's port: prototypes fixed at P_m, the sending node's ρ, hard pruning, content aggregation, its regulariser and initialisation, evaluation from the last training batch"),
     ]
 
     let graph: BipartiteGraph
@@ -40,6 +40,8 @@ public final class GRCNModel: Recommender {
     public let baseVectors: Parameter?
     /// One prototypical network per selected modality, in the order visual, acoustic, textual.
     public let networks: [PrototypicalNetwork]
+    /// The last training batch's representations, for MMRec's `last_batch_eval`.
+    let lastBatch = LastBatchRepresentation()
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         let features = try dataset.features(selectedBy: h, model: Self.name)
@@ -48,22 +50,26 @@ public final class GRCNModel: Recommender {
         let nodes = dataset.userCount + dataset.itemCount
         var rng = RandomGenerator(seed: seed, stream: 0)
         // Xavier uniform (MODELS.md's default); the reference's Xavier normal has the same variance.
-        idEmbedding = Parameter(Initializer.xavierUniform(rows: nodes, cols: configuration.embeddingSize, rng: &rng),
-                                name: "id_embedding")
+        let mmrecDraws = configuration.compat.has(.initialisation)
+        let draw = mmrecDraws ? Initializer.xavierNormal : Initializer.xavierUniform
+        idEmbedding = Parameter(draw(nodes, configuration.embeddingSize, &rng), name: "id_embedding")
         var networks: [PrototypicalNetwork] = []
         for (modality, matrix) in features {
             networks.append(PrototypicalNetwork(modality: modality, features: matrix, userCount: dataset.userCount,
-                                                latentDim: configuration.latentDim, rng: &rng))
+                                                latentDim: configuration.latentDim, mmrecInitialisation: mmrecDraws,
+                                                rng: &rng))
         }
         self.networks = networks
         baseVectors = configuration.weightMode == .confid
-            ? Parameter(Initializer.xavierUniform(rows: nodes, cols: features.count, rng: &rng), name: "base_vectors")
+            ? Parameter(draw(nodes, features.count, &rng), name: "base_vectors")
             : nil
     }
 
     public var parameters: [Parameter] {
         [idEmbedding] + networks.flatMap(\.parameters) + (baseVectors.map { [$0] } ?? [])
     }
+
+    public var buffers: [Parameter] { configuration.compat.has(.lastBatchEval) ? lastBatch.buffers : [] }
 
     /// The whole graph's representations, computed once per batch.
     struct Forward {
@@ -87,7 +93,8 @@ public final class GRCNModel: Recommender {
         let c = configuration
         let (userCount, itemCount) = (graph.userCount, graph.itemCount)
         let outputs = networks.map {
-            $0(graph: graph, on: tape, iterations: c.routingIterations, hasNorm: c.hasNorm, routeToItems: c.mmrec)
+            $0(graph: graph, on: tape, iterations: c.routingIterations, hasNorm: c.hasNorm,
+               staticPrototypes: c.compat.has(.staticPrototypes), aggregateContent: c.compat.has(.contentAggregation))
         }
         // Eqs. 6-7, one weight per edge and direction.
         var baseIntoUsers: Variable?
@@ -95,7 +102,7 @@ public final class GRCNModel: Recommender {
         if let baseVectors {
             let rho = tape.watch(baseVectors)
             let (rhoUsers, rhoItems) = (sliceRows(rho, 0..<userCount), sliceRows(rho, userCount..<(userCount + itemCount)))
-            if c.mmrec {
+            if c.compat.has(.senderConfidence) {
                 // MMRec's port weighs each edge with the sending node's confidence.
                 baseIntoUsers = gatherSources(rhoItems, over: graph.itemsToUsers)
                 baseIntoItems = gatherSources(rhoUsers, over: graph.usersToItems)
@@ -120,14 +127,14 @@ public final class GRCNModel: Recommender {
         let items: Variable
         switch c.fusionMode {
         case .concat:
-            users = concatColumns([eUsers] + outputs.map(\.users))
-            items = concatColumns([eItems] + outputs.map(\.items))
+            users = concatColumns([eUsers] + outputs.map(\.contentUsers))
+            items = concatColumns([eItems] + outputs.map(\.contentItems))
         case .id:
             (users, items) = (eUsers, eItems)
         case .mean:
             let share = 1 / Float(outputs.count + 1)
-            users = scale(outputs.map(\.users).reduce(eUsers, +), by: share)
-            items = scale(outputs.map(\.items).reduce(eItems, +), by: share)
+            users = scale(outputs.map(\.contentUsers).reduce(eUsers, +), by: share)
+            items = scale(outputs.map(\.contentItems).reduce(eItems, +), by: share)
         }
         return Forward(users: users, items: items, idEmbedding: e,
                        preferences: networks.map { tape.watch($0.preference) }, modalities: outputs,
@@ -136,23 +143,41 @@ public final class GRCNModel: Recommender {
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
         let f = forward(on: tape)
-        let b = batch.count
+        if configuration.compat.has(.lastBatchEval) { lastBatch.record(users: f.users, items: f.items) }
         // Eq. 11 for the positives and the negatives.
         let (pos, neg) = batchScores(users: f.users, items: f.items, batch)
-        // Eq. 13's λ‖θ‖ as MODELS.md item 8: batch means of squared norms of the raw rows.
+        return bprLoss(positive: pos, negative: neg) + regularizer(batch, f)
+    }
+
+    /// Eq. 13's λ‖θ‖ as MODELS.md item 8: batch means of squared norms of the
+    /// raw rows; or MMRec's means over entries (`regulariser`).
+    func regularizer(_ batch: TrainingBatch, _ f: Forward) -> Variable {
+        let (b, d, λ) = (batch.count, configuration.embeddingSize, configuration.regWeight)
         let offset = Int32(graph.userCount)
         let idRows = [gatherRows(f.idEmbedding, batch.users),
                       gatherRows(f.idEmbedding, batch.positives.map { $0 + offset }),
                       gatherRows(f.idEmbedding, batch.negatives.map { $0 + offset })]
-        let idTerm = idRows.dropFirst().reduce(squaredNorm(idRows[0])) { $0 + squaredNorm($1) }
         let preferenceNorms = f.preferences.map { squaredNorm(gatherRows($0, batch.users)) }
         let preferenceTerm = preferenceNorms.dropFirst().reduce(preferenceNorms[0], +)
-        let reg = scale(idTerm, by: configuration.regWeight / Float(b))
-            + scale(preferenceTerm, by: configuration.regWeight / Float(b * preferenceNorms.count))
-        return bprLoss(positive: pos, negative: neg) + reg
+        if configuration.compat.has(.regulariser) {
+            // (E[user_tensor]² + E[item_tensor]²).mean() over the 2B pairs (each user twice), d entries each.
+            let idTerm = scale(squaredNorm(idRows[0]), by: 2) + squaredNorm(idRows[1]) + squaredNorm(idRows[2])
+            var reg = scale(idTerm, by: 1 / Float(2 * b * d))
+            // The visual P's mean over every user, when the visual modality is used.
+            if let v = zip(networks, f.preferences).first(where: { $0.0.modality == .visual })?.1 {
+                reg = reg + scale(squaredNorm(v), by: 1 / Float(v.rows * v.cols))
+            }
+            // Each modality's P_m[user_tensor]².mean(): the batch's users, d_C entries each.
+            reg = reg + scale(preferenceTerm, by: 1 / Float(b * configuration.latentDim))
+            return scale(reg, by: λ)
+        }
+        let idTerm = idRows.dropFirst().reduce(squaredNorm(idRows[0])) { $0 + squaredNorm($1) }
+        return scale(idTerm, by: λ / Float(b))
+            + scale(preferenceTerm, by: λ / Float(b * preferenceNorms.count))
     }
 
     public func makeScorer() throws -> Scorer {
+        if configuration.compat.has(.lastBatchEval) { return try lastBatch.scorer() }
         let f = forward(on: Tape.noGrad())
         return DotProductScorer(users: f.users.value, items: f.items.value)
     }

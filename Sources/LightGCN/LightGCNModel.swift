@@ -6,15 +6,24 @@ import RecommenderCore
 /// E^{l+1} = Â E^l with Â = D^{-1/2} A D^{-1/2} on the bipartite training graph
 /// (eq. 3), the final embedding the mean of E^0 … E^L (eq. 4), y_ui = e_u · e_i
 /// (eq. 5), and loss BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
+///
+/// MMRec's port differs in one behaviour (`compat`, see `MMRecBehaviour`).
 public final class LightGCNModel: Recommender {
+    /// What MMRec's LightGCN does differently from the paper (MODELS.md Part 4).
+    public enum MMRecBehaviour: String, CaseIterable, Hashable, Sendable {
+        /// MMRec's EmbLoss: λ (‖E_u‖_F + ‖E_i‖_F + ‖E_j‖_F) / B over the batch's
+        /// layer-0 rows, with non-squared norms, instead of λ Σ‖·‖² / (2B).
+        case embLoss = "emb_loss"
+    }
+
     public static let name = "LightGCN"
 
     public static let hyperparameters: [HyperparameterSpec] = [
         .integer("embedding_size", default: 64, in: 1...4096, "size d of the ID embeddings"),
         .integer("n_layers", default: 2, in: 0...8, "propagation layers L"),
         .real("reg_weight", default: 1e-4, in: 0...1e3, "λ of the L2 term on the batch's layer-0 embeddings"),
-        .choice("compat", default: "paper", ["paper", "mmrec"],
-                "\"mmrec\": MMRec's EmbLoss, non-squared Frobenius norms divided by B, instead of the squared L2 / 2B"),
+        MMRecCompat<MMRecBehaviour>.spec(
+            "\"mmrec\": MMRec's port, whose EmbLoss (emb_loss) takes non-squared Frobenius norms divided by B instead of the squared L2 / 2B"),
     ]
 
     let graph: BipartiteGraph
@@ -32,7 +41,7 @@ public final class LightGCNModel: Recommender {
         norm = graph.symmetricNormalization
         layers = hyperparameters.int("n_layers")
         regWeight = hyperparameters.float("reg_weight")
-        mmrecRegulariser = hyperparameters.string("compat") == "mmrec"
+        mmrecRegulariser = MMRecCompat<MMRecBehaviour>(hyperparameters).has(.embLoss)
         var rng = RandomGenerator(seed: seed, stream: 0)
         userEmbedding = Parameter(Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &rng),
                                   name: "user_embedding")

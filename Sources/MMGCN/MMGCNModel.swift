@@ -17,8 +17,35 @@ import RecommenderCore
 /// and user preferences never trained (not registered as parameters), the mean
 /// over modalities instead of the sum, the visual features always projected to
 /// 256 and the others used raw, MMRec's initialisation and its regulariser
-/// λ (mean(id[u]²) + mean(id[i]²) + mean(u_visual²)) over entries.
+/// λ (mean(id[u]²) + mean(id[i]²) + mean(u_visual²)) over entries, and
+/// evaluation from the last training batch. Each behaviour that has no
+/// hyper-parameter of its own can be switched on alone (`MMRecBehaviour`).
 public final class MMGCNModel: Recommender {
+    /// What MMRec's MMGCN does differently from the paper (MODELS.md Part 4),
+    /// besides three layers (`n_layers: 3`) and concatenation (`combination:
+    /// "concat"`, the default). The names are `compat`'s "mmrec:NAME" values.
+    public enum MMRecBehaviour: String, CaseIterable, Hashable, Sendable {
+        /// The ID embeddings and user preferences are never trained (MMRec
+        /// never registers them as parameters).
+        case frozenTables = "frozen_tables"
+        /// The final vectors are the mean over modalities, not the sum (eq. 9).
+        case modalityMean = "modality_mean"
+        /// The visual features are always projected to 256 and the others used
+        /// raw, instead of projecting any modality wider than `latent_dim`.
+        case projection
+        /// MMRec's draws: Xavier normal for the ID table (one (U+I) × d table),
+        /// the preferences, W₁, W₂ and the first W₃; PyTorch's default
+        /// U(±1/√in) for the projection, the later W₃ and every bias.
+        case initialisation
+        /// λ (mean(id[u]²)·2 + mean(id[i]²) + mean(id[j]²)) over entries of the
+        /// 2B pairs plus the visual preferences' mean over every user, instead
+        /// of eq. 11's λ Σ‖·‖² / (2B).
+        case regulariser
+        /// Evaluation scores with the representation of the last training batch
+        /// (`LastBatchRepresentation`).
+        case lastBatchEval = "last_batch_eval"
+    }
+
     public static let name = "MMGCN"
 
     public static let hyperparameters: [HyperparameterSpec] = [
@@ -32,31 +59,36 @@ public final class MMGCNModel: Recommender {
         .boolean("has_id", default: true, "add the shared ID embedding to the node's own representation (eq. 5)"),
         .real("reg_weight", default: 1e-4, in: 0...1e3, "λ of the L2 term on the batch's ID and preference rows (eq. 11)"),
         .modalities,
-        .choice("compat", default: "paper", ["paper", "mmrec"],
-                "\"mmrec\": MMRec's port — concatenation always, three layers, untrained ID and preference tables, mean over modalities, visual projected to 256"),
+        MMRecCompat<MMRecBehaviour>.spec(
+            "\"mmrec\": MMRec's port — concatenation always, three layers, untrained ID and preference tables, mean over modalities, visual projected to 256, its initialisation and regulariser, evaluation from the last training batch"),
     ]
 
     let userCount: Int
     let nodes: Adjacency
     let branches: [ModalityBranch]
     let regWeight: Float
-    let mmrec: Bool
+    let compat: MMRecCompat<MMRecBehaviour>
+    /// The last training batch's representations, for `last_batch_eval`.
+    let lastBatch = LastBatchRepresentation()
     /// The shared ID embeddings u_id of users (U × d) and items (I × d), present with `has_id`.
     public let userID: Parameter?
     public let itemID: Parameter?
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         let features = try dataset.features(selectedBy: h, model: Self.name)
-        let mmrec = h.string("compat") == "mmrec"
+        let compat = MMRecCompat<MMRecBehaviour>(h)
+        let mmrec = compat.isPort
         if mmrec { try Self.checkMMRecConflicts(h) }
-        self.mmrec = mmrec
+        self.compat = compat
         let d = h.int("embedding_size")
-        let latent = mmrec ? 256 : h.int("latent_dim")
+        let mmrecProjection = compat.has(.projection)
+        let latent = mmrecProjection ? 256 : h.int("latent_dim")
+        let mmrecDraws = compat.has(.initialisation)
         let settings = BranchSettings(
             aggregation: Aggregation(rawValue: h.string("aggregation"))!,
             combination: mmrec ? .concat : Combination(rawValue: h.string("combination"))!,
             hasID: h.bool("has_id"), embeddingSize: d, layers: mmrec ? 3 : h.int("n_layers"),
-            mmrecInitialisation: mmrec)
+            mmrecInitialisation: mmrecDraws)
         userCount = dataset.userCount
         nodes = dataset.graph.nodeAdjacency(selfLoops: false)
         regWeight = h.float("reg_weight")
@@ -64,16 +96,21 @@ public final class MMGCNModel: Recommender {
         branches = features.map { f in
             // MMRec projects the visual features to 256 always and uses the others raw;
             // the paper projects any modality wider than latent_dim.
-            let project = mmrec ? f.modality == .visual : f.matrix.cols > latent
+            let project = mmrecProjection ? f.modality == .visual : f.matrix.cols > latent
             return ModalityBranch(modality: f.modality, features: f.matrix, userCount: dataset.userCount,
                                   project: project, latentSize: latent, settings: settings, rng: &rng)
         }
-        func table(_ rows: Int, _ name: String) -> Parameter {
-            Parameter(mmrec ? Initializer.xavierNormal(rows: rows, cols: d, rng: &rng)
-                            : Initializer.xavierUniform(rows: rows, cols: d, rng: &rng), name: name)
+        if settings.hasID && mmrecDraws {
+            // MMRec draws one (U + I) × d table, so its σ is √(2 / (U + I + d)).
+            let ids = Initializer.xavierNormal(rows: dataset.userCount + dataset.itemCount, cols: d, rng: &rng)
+            userID = Parameter(ids.rows(0..<dataset.userCount), name: "user_id")
+            itemID = Parameter(ids.rows(dataset.userCount..<ids.rows), name: "item_id")
+        } else if settings.hasID {
+            userID = Parameter(Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &rng), name: "user_id")
+            itemID = Parameter(Initializer.xavierUniform(rows: dataset.itemCount, cols: d, rng: &rng), name: "item_id")
+        } else {
+            (userID, itemID) = (nil, nil)
         }
-        userID = settings.hasID ? table(dataset.userCount, "user_id") : nil
-        itemID = settings.hasID ? table(dataset.itemCount, "item_id") : nil
     }
 
     /// Under MMRec's port these settings are fixed; saying otherwise is an error, not silently ignored.
@@ -94,13 +131,15 @@ public final class MMGCNModel: Recommender {
     /// The trainable parameters. Under MMRec's port the ID embeddings and the
     /// user preferences are missing: they are never registered there, so never trained.
     public var parameters: [Parameter] {
-        let tables = mmrec ? [] : [userID, itemID].compactMap { $0 } + branches.map(\.preference)
+        let tables = compat.has(.frozenTables) ? [] : [userID, itemID].compactMap { $0 } + branches.map(\.preference)
         return tables + branches.flatMap(\.weights)
     }
 
-    /// A table on the tape: watched when trained, a constant under MMRec's port.
+    public var buffers: [Parameter] { compat.has(.lastBatchEval) ? lastBatch.buffers : [] }
+
+    /// A table on the tape: watched when trained, a constant when frozen.
     func read(_ p: Parameter, on tape: Tape) -> Variable {
-        mmrec ? tape.constant(p.value) : tape.watch(p)
+        compat.has(.frozenTables) ? tape.constant(p.value) : tape.watch(p)
     }
 
     /// The final node vectors, users first: Σ_m x_m^{(L)} (eq. 9), or the mean
@@ -116,7 +155,7 @@ public final class MMGCNModel: Recommender {
             $0.forward(preference: $1, ids: idNodes, over: nodes, rows: rows)
         }
         var total = outputs.dropFirst().reduce(outputs[0], +)
-        if mmrec && outputs.count > 1 { total = scale(total, by: 1 / Float(outputs.count)) }
+        if compat.has(.modalityMean) && outputs.count > 1 { total = scale(total, by: 1 / Float(outputs.count)) }
         return (total, ids, preferences)
     }
 
@@ -133,7 +172,19 @@ public final class MMGCNModel: Recommender {
         }
         let (users, positives, negatives) = (batch.users.map(row), batch.positives.map { row($0 + offset) },
                                              batch.negatives.map { row($0 + offset) })
-        let (all, ids, preferences) = represent(on: tape, rows: rows)
+        let all: Variable
+        let ids: (users: Variable, items: Variable)?
+        let preferences: [Variable]
+        if compat.has(.lastBatchEval) {
+            // MMRec caches every node's final vector; the batch's rows come out of that.
+            let whole = represent(on: tape)
+            (ids, preferences) = (whole.ids, whole.preferences)
+            lastBatch.record(users: sliceRows(whole.nodes, 0..<userCount),
+                             items: sliceRows(whole.nodes, userCount..<whole.nodes.rows))
+            all = gatherRows(whole.nodes, rows)
+        } else {
+            (all, ids, preferences) = represent(on: tape, rows: rows)
+        }
         let u = gatherRows(all, users)
         let pos = rowDot(u, gatherRows(all, positives))
         let neg = rowDot(u, gatherRows(all, negatives))
@@ -146,7 +197,7 @@ public final class MMGCNModel: Recommender {
     func regularizer(_ batch: TrainingBatch, ids: (users: Variable, items: Variable)?,
                      preferences: [Variable]) -> Variable {
         let b = batch.count
-        if mmrec, let ids {
+        if compat.has(.regulariser), let ids {
             let items = gatherRows(ids.items, batch.positives + batch.negatives)
             let users = gatherRows(ids.users, batch.users)
             // (id[user_tensor]² + id[item_tensor]²).mean(): user_tensor repeats each user twice.
@@ -165,6 +216,7 @@ public final class MMGCNModel: Recommender {
     }
 
     public func makeScorer() throws -> Scorer {
+        if compat.has(.lastBatchEval) { return try lastBatch.scorer() }
         let all = represent(on: Tape.noGrad()).nodes.value
         let items = all.rows - userCount
         return DotProductScorer(users: all.rows(0..<userCount), items: all.rows(userCount..<(userCount + items)))

@@ -21,8 +21,9 @@ struct BranchSettings {
     var embeddingSize: Int
     /// Number of layers L (eq. 8).
     var layers: Int
-    /// The weights start as in MMRec's port (Xavier normal; the aggregation
-    /// weight uniform in ±1/√in; PyTorch's default biases) instead of the
+    /// The weights start as in MMRec's port (Xavier normal for W₁, W₂, the
+    /// first layer's W₃ and the preferences; PyTorch's default U(±1/√in) for
+    /// the projection, the later layers' W₃ and every bias) instead of the
     /// suite's Xavier uniform and zero biases.
     var mmrecInitialisation: Bool
 }
@@ -74,7 +75,8 @@ final class ModalityBranch {
         let inputSize = project ? latentSize : features.cols
         let mmrec = settings.mmrecInitialisation
         projection = project
-            ? ModalityBranch.linear(features.cols, latentSize, mmrec: mmrec, rng: &rng, name: "\(name).projection")
+            ? ModalityBranch.linear(features.cols, latentSize, mmrec: mmrec ? .pytorchDefault : nil, rng: &rng,
+                                    name: "\(name).projection")
             : nil
         preference = Parameter(
             mmrec ? Initializer.xavierNormal(rows: userCount, cols: inputSize, rng: &rng)
@@ -84,27 +86,44 @@ final class ModalityBranch {
         let d = settings.embeddingSize
         for l in 0..<settings.layers {
             let din = l == 0 ? inputSize : d
-            let bound = 1 / Float(din).squareRoot()
-            let w1 = mmrec ? Initializer.uniform(rows: din, cols: din, low: -bound, high: bound, rng: &rng)
+            // MMRec's BaseModel draws U(±1/√in) and then overwrites it with Xavier normal.
+            let w1 = mmrec ? Initializer.xavierNormal(rows: din, cols: din, rng: &rng)
                            : Initializer.xavierUniform(rows: din, cols: din, rng: &rng)
             let combineInput = settings.combination == .concat ? din + d : din
+            // MMRec re-draws g_layer1 (the first W₃) Xavier normal, and leaves g_layer2 and g_layer3 as nn.Linear made them.
+            let combineDraw: MMRecDraw? = mmrec ? (l == 0 ? .xavierNormalWeight : .pytorchDefault) : nil
             layers.append(BranchLayer(
                 aggregationWeight: Parameter(w1, name: "\(name).layer\(l + 1).W1"),
-                own: ModalityBranch.linear(din, d, mmrec: mmrec, rng: &rng, name: "\(name).layer\(l + 1).W2"),
-                combine: ModalityBranch.linear(combineInput, d, mmrec: mmrec, rng: &rng, name: "\(name).layer\(l + 1).W3")))
+                own: ModalityBranch.linear(din, d, mmrec: mmrec ? .xavierNormalWeight : nil, rng: &rng,
+                                           name: "\(name).layer\(l + 1).W2"),
+                combine: ModalityBranch.linear(combineInput, d, mmrec: combineDraw, rng: &rng,
+                                               name: "\(name).layer\(l + 1).W3")))
         }
         self.layers = layers
     }
 
-    /// A linear layer initialised as the suite does, or as MMRec's port does
-    /// (Xavier-normal weight, bias uniform in ±1/√in as PyTorch's `nn.Linear`).
-    static func linear(_ input: Int, _ output: Int, mmrec: Bool, rng: inout RandomGenerator, name: String) -> Linear {
+    /// How MMRec's port draws a linear layer.
+    enum MMRecDraw {
+        /// Xavier-normal weight, PyTorch's default bias U(±1/√in).
+        case xavierNormalWeight
+        /// PyTorch's `nn.Linear` default: weight and bias U(±1/√in).
+        case pytorchDefault
+    }
+
+    /// A linear layer initialised as the suite does (Xavier uniform, zero
+    /// bias), or as MMRec's port does (`mmrec`).
+    static func linear(_ input: Int, _ output: Int, mmrec: MMRecDraw?, rng: inout RandomGenerator,
+                       name: String) -> Linear {
         let layer = Linear(inputSize: input, outputSize: output, bias: true, rng: &rng, name: name)
-        if mmrec {
+        guard let mmrec else { return layer }
+        let bound = 1 / Float(input).squareRoot()
+        switch mmrec {
+        case .xavierNormalWeight:
             layer.weight.value = Initializer.xavierNormal(rows: output, cols: input, rng: &rng)
-            let bound = 1 / Float(input).squareRoot()
-            layer.bias!.value = Initializer.uniform(rows: 1, cols: output, low: -bound, high: bound, rng: &rng)
+        case .pytorchDefault:
+            layer.weight.value = Initializer.uniform(rows: output, cols: input, low: -bound, high: bound, rng: &rng)
         }
+        layer.bias!.value = Initializer.uniform(rows: 1, cols: output, low: -bound, high: bound, rng: &rng)
         return layer
     }
 

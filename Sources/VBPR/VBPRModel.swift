@@ -9,6 +9,15 @@ import RecommenderCore
 /// `compat: "mmrec"`) it is MMRec's form: user = γ_u ‖ θ_u ∈ R^{2d}, item =
 /// γ_i ‖ (W f_i + b), y = user · item.
 public final class VBPRModel: Recommender {
+    /// What MMRec's VBPR does differently from the paper (MODELS.md Part 4),
+    /// besides having no biases (`biases: false`).
+    public enum MMRecBehaviour: String, CaseIterable, Hashable, Sendable {
+        /// MMRec's EmbLoss on the batch's whole user and item vectors:
+        /// λ (‖[γ_u ‖ θ_u]‖_F + ‖[γ_i ‖ E f_i]‖_F + ‖[γ_j ‖ E f_j]‖_F) / B, with
+        /// non-squared norms, instead of λ Σ‖·‖² / (2B).
+        case embLoss = "emb_loss"
+    }
+
     public static let name = "VBPR"
 
     public static let hyperparameters: [HyperparameterSpec] = [
@@ -17,12 +26,13 @@ public final class VBPRModel: Recommender {
               "λ of the L2 term on γ_u, θ_u, γ_i, γ_j and the batch items' projected features"),
         .boolean("biases", default: true, "the paper's item bias β_i and feature bias β'"),
         .real("dropout", default: 0, in: 0...0.95, "dropout on the user and item vectors in training"),
-        .choice("compat", default: "paper", ["paper", "mmrec"], "\"mmrec\": MMRec's port, which has no biases"),
+        MMRecCompat<MMRecBehaviour>.spec("\"mmrec\": MMRec's port, which has no biases and regularises with EmbLoss (emb_loss)"),
     ]
 
     let features: Tensor
     let biases: Bool
     let regWeight: Float
+    let embLoss: Bool
     let dropoutRate: Float
     /// γ_u (U × d).
     public let userFactors: Parameter
@@ -41,12 +51,14 @@ public final class VBPRModel: Recommender {
         guard !dataset.features.isEmpty else {
             throw ConfigError(key: "VBPR", "dataset \(dataset.name) has no item features; VBPR needs at least one modality (it does not fall back to BPR)")
         }
-        let mmrec = h.string("compat") == "mmrec"
+        let compat = MMRecCompat<MMRecBehaviour>(h)
+        let mmrec = compat.isPort
         if mmrec && h.explicitKeys.contains("biases") && h.bool("biases") {
             throw ConfigError(key: "VBPR.biases", "compat \"mmrec\" is MMRec's port, which has no biases; drop biases: true or use compat \"paper\"")
         }
         biases = mmrec ? false : h.bool("biases")
         regWeight = h.float("reg_weight")
+        embLoss = compat.has(.embLoss)
         dropoutRate = h.float("dropout")
         let tape = Tape.noGrad()
         features = concatColumns(dataset.features.map { tape.constant($0.matrix) }).value
@@ -83,7 +95,16 @@ public final class VBPRModel: Recommender {
         if let itemBias, let featureBias {
             y = y + gatherRows(tape.watch(itemBias), items) + matmul(f, tape.watch(featureBias))
         }
-        let reg = l2Regularization([gammaU, thetaU, gammaI, projected], weight: regWeight, batchSize: b)
+        let reg: Variable
+        if embLoss {
+            // MMRec: reg_loss(user_e, pos_e, neg_e), each the batch's whole vectors.
+            let user = concatColumns([gammaU, thetaU])
+            let item = concatColumns([gammaI, projected])
+            reg = mmrecEmbeddingLoss([user, sliceRows(item, 0..<b), sliceRows(item, b..<(2 * b))],
+                                     weight: regWeight, batchSize: b)
+        } else {
+            reg = l2Regularization([gammaU, thetaU, gammaI, projected], weight: regWeight, batchSize: b)
+        }
         return bprLoss(positive: sliceRows(y, 0..<b), negative: sliceRows(y, b..<(2 * b))) + reg
     }
 

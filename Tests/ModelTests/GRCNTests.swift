@@ -199,6 +199,66 @@ import TestSupport
         #expect(abs((withReg - without) - expected) < 1e-5, "difference \(withReg - without), expected \(expected)")
     }
 
+    @Test func mmrecContentAggregationAddsOneAttentionWeightedSum() throws {
+        // MMRec's CGCN returns x + x_hat_1: the modality vectors of eq. 10 get
+        // Σ_i s̄_{u←i} ī (users) and Σ_u s̄_{i←u} ū (items), by hand.
+        let data = try tinyDataset()
+        let model = try makeModel(GRCNModel.self, data, ["embedding_size": .int(3), "latent_dim": .int(2),
+                                                         "compat": .string("mmrec:content_aggregation")], seed: 6)
+        model.baseVectors?.value = model.baseVectors!.value.scaled(by: 4)
+        let hand = HandGRCN(model, data)
+        let (users, items) = hand.concatenated(iterations: 3, layers: 2, mode: .confid, pruning: .soft,
+                                               aggregateContent: true)
+        let (plainUsers, _) = hand.concatenated(iterations: 3, layers: 2, mode: .confid, pruning: .soft)
+        let scorer = try #require(try model.makeScorer() as? DotProductScorer)
+        var moved = 0.0
+        for (vectors, expected) in [(scorer.userVectors, users), (scorer.itemVectors, items)] {
+            for r in 0..<vectors.rows {
+                for c in 0..<vectors.cols {
+                    let tolerance = 1e-4 * max(1, abs(expected[r][c]))
+                    #expect(abs(Double(vectors[r, c]) - expected[r][c]) < tolerance, "row \(r) column \(c)")
+                }
+            }
+        }
+        for r in 0..<data.userCount { for c in 3..<7 { moved = max(moved, abs(users[r][c] - plainUsers[r][c])) } }
+        // Every user has an item, so the sum moves the user vectors (by up to ‖ī‖ = 1).
+        #expect(moved > 0.1, "largest change \(moved)")
+    }
+
+    @Test func mmrecRegulariserIsMMRecsMeansOverEntries() throws {
+        // L(λ) − L(0) = λ [(2 Σ_b ‖E_u‖² + Σ_b ‖E_i‖² + Σ_b ‖E_j‖²) / (2B d) + Σ ‖P_v‖² / (U d_C)
+        //                  + Σ_m Σ_b ‖P_m[u]‖² / (B d_C)], MMRec's calculate_loss by hand.
+        let data = try tinyDataset()
+        let lambda = 0.5
+        let batch = TrainingBatch(users: [1, 2, 2], positives: [3, 4, 0], negatives: [5, 6, 7])
+        func loss(_ reg: Double) throws -> (Double, GRCNModel) {
+            let model = try makeModel(GRCNModel.self, data, ["embedding_size": .int(3), "latent_dim": .int(2),
+                                                             "reg_weight": .double(reg),
+                                                             "compat": .string("mmrec:regulariser")], seed: 3)
+            var rng = RandomGenerator(seed: 1)
+            return (Double(model.loss(batch, on: Tape(), rng: &rng).value.scalar), model)
+        }
+        let (withReg, model) = try loss(lambda)
+        let (without, _) = try loss(0)
+        func norm2(_ t: Tensor, _ row: Int) -> Double { t.row(row).reduce(0.0) { $0 + Double($1) * Double($1) } }
+        let e = model.idEmbedding.value
+        let u = data.userCount
+        var idTerm = 0.0
+        for k in 0..<batch.count {
+            idTerm += 2 * norm2(e, Int(batch.users[k])) + norm2(e, u + Int(batch.positives[k]))
+                + norm2(e, u + Int(batch.negatives[k]))
+        }
+        let (b, d, dC) = (Double(batch.count), 3.0, 2.0)
+        var expected = idTerm / (2 * b * d)
+        let visual = try #require(model.networks.first { $0.modality == .visual })
+        expected += (0..<u).reduce(0.0) { $0 + norm2(visual.preference.value, $1) } / (Double(u) * dC)
+        for network in model.networks {
+            for user in batch.users { expected += norm2(network.preference.value, Int(user)) / (b * dC) }
+        }
+        expected *= lambda
+        #expect(abs((withReg - without) - expected) < 1e-5, "difference \(withReg - without), expected \(expected)")
+    }
+
     // MARK: Training
 
     @Test func lossFallsOnTheMMGCNToySample() throws {
@@ -318,7 +378,7 @@ func isClearOfKinks(_ model: GRCNModel) -> Bool {
     for e in 0..<graph.edgeCount {
         let (user, item) = (Int(graph.edgeUsers[e]), u + Int(graph.edgeItems[e]))
         for (direction, receiver, sender) in [(0, user, item), (1, item, user)] {
-            let node = c.mmrec ? sender : receiver
+            let node = c.compat.has(.senderConfidence) ? sender : receiver
             let scores = forward.modalities.map { Double((direction == 0 ? $0.intoUsers : $0.intoItems).value[e, 0]) }
             let factors = scores.indices.map { c.weightMode == .confid ? Double(rho![node, $0]) : 1 }
             let weighted = scores.indices.map { factors[$0] * scores[$0] }
@@ -445,9 +505,11 @@ struct HandGRCN {
         return (intoUsers, intoItems)
     }
 
-    /// e* for users and items with fusion_mode "concat" (eqs. 8-10).
-    func concatenated(iterations: Int, layers: Int, mode: WeightMode, pruning: Pruning)
-        -> (users: [[Double]], items: [[Double]])
+    /// e* for users and items with fusion_mode "concat" (eqs. 8-10); with
+    /// `aggregateContent`, MMRec's CGCN output ū + Σ_i s̄_{u←i} ī and
+    /// ī + Σ_u s̄_{i←u} ū in place of ū and ī.
+    func concatenated(iterations: Int, layers: Int, mode: WeightMode, pruning: Pruning,
+                      aggregateContent: Bool = false) -> (users: [[Double]], items: [[Double]])
     {
         let (intoUsers, intoItems) = edgeWeights(iterations: iterations, mode: mode, pruning: pruning)
         let e0 = rows(model.idEmbedding.value).map(normalize)
@@ -471,8 +533,20 @@ struct HandGRCN {
         var users = sumU
         var items = sumI
         for m in model.networks.indices {
-            let prototypes = prototypes(modality: m, iterations: iterations)
-            let distilled = distilled(modality: m)
+            var prototypes = prototypes(modality: m, iterations: iterations)
+            var distilled = distilled(modality: m)
+            if aggregateContent {
+                let (sUsers, sItems) = affinities(modality: m, iterations: iterations)
+                let (p, d) = (prototypes, distilled)
+                for e in 0..<graph.edgeCount {
+                    let (a, b) = (Int(graph.edgeUsers[e]), Int(graph.edgeItems[e]))
+                    for c in prototypes[a].indices {
+                        prototypes[a][c] += sUsers[e] * d[b][c]
+                        distilled[b][c] += sItems[e] * p[a][c]
+                    }
+                }
+            }
+            // [Double] += [Double] appends: the concatenation of eq. 10.
             for r in users.indices { users[r] += prototypes[r] }
             for r in items.indices { items[r] += distilled[r] }
         }

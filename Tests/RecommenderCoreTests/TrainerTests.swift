@@ -39,6 +39,40 @@ final class ScriptedModel: Recommender {
     }
 }
 
+/// A test-only model that scores, as MMRec's `last_batch_eval` does, from a
+/// representation its loss caches: epoch 1's cache scores well on validation
+/// and badly on test, later epochs' the reverse (as `ScriptedModel`).
+final class CachingScriptedModel: Recommender {
+    static let name = "CachingScripted"
+    static let hyperparameters: [HyperparameterSpec] = []
+    let epoch = Parameter(Tensor(scalar: 0), name: "epoch")
+    let cache = LastBatchRepresentation()
+    let validGood: Tensor, testGood: Tensor
+
+    init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
+        validGood = Tensor([[0, 0, 9, 0, 5, 0], [0, 0, 0, 9, 0, 5], [0, 0, 0, 0, 0, 0]])
+        testGood = Tensor([[0, 0, 0, 9, 0, 0], [0, 0, 0, 0, 9, 0], [0, 0, 0, 0, 0, 0]])
+    }
+
+    var parameters: [Parameter] { [epoch] }
+    var buffers: [Parameter] { cache.buffers }
+
+    func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {
+        self.epoch.value = Tensor(scalar: Float(epoch))
+    }
+
+    func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        // Users' vectors are the score rows, items the identity: u · i is the score matrix.
+        let users = epoch.value.scalar <= 1 ? validGood : testGood
+        var identity = Tensor(rows: 6, cols: 6)
+        for i in 0..<6 { identity[i, i] = 1 }
+        cache.record(users: tape.constant(users), items: tape.constant(identity))
+        return scale(sum(tape.watch(epoch)), by: 0)
+    }
+
+    func makeScorer() throws -> Scorer { try cache.scorer() }
+}
+
 @Suite struct TrainerTests {
     let dataset: Dataset
     init() throws {
@@ -68,6 +102,24 @@ final class ScriptedModel: Recommender {
         #expect(result.valid![MetricKey(.recall, at: 1)] == 1)
         #expect(result.test![MetricKey(.recall, at: 1)] == 0)
         #expect(result.stopReason.contains("early stop at epoch 3"))
+    }
+
+    @Test func theTestScoresTheBestEpochsCachedRepresentation() throws {
+        // The cache is a buffer: restored with the parameters of epoch 1, so the
+        // test scores epoch 1's cache (test recall@1 0), not the last epoch's (1).
+        var options = TrainingOptions()
+        options.epochs = 10
+        options.patience = 2
+        options.validMetric = MetricKey(.recall, at: 1)
+        let evaluator = Evaluator(dataset: dataset, protocol: EvaluationProtocol(metrics: [MetricKey(.recall, at: 1)]))
+        let model = try CachingScriptedModel(dataset: dataset, hyperparameters: Hyperparameters(
+            [:], specs: [], model: "CachingScripted"), seed: 1)
+        let result = Trainer(dataset: dataset, options: options, evaluator: evaluator)
+            .train(model, seed: 1, progress: ProgressReporter(label: "test", mode: .quiet))
+        #expect(result.status == .finished)
+        #expect(result.bestEpoch == 1 && result.epochs.count == 3)
+        #expect(result.valid![MetricKey(.recall, at: 1)] == 1)
+        #expect(result.test![MetricKey(.recall, at: 1)] == 0)
     }
 
     @Test func aNaNLossFailsTheRunWithAReasonInsteadOfCrashing() throws {

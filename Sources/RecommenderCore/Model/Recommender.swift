@@ -30,17 +30,23 @@ public protocol Recommender: AnyObject {
 
     /// The trainable parameters, all of which the optimiser updates.
     var parameters: [Parameter] { get }
+    /// State the optimiser does not update but that belongs to a snapshot of
+    /// the model: the trainer saves it with the parameters at the best
+    /// validation epoch and restores both for the test. Default: none.
+    var buffers: [Parameter] { get }
     /// Work done before each epoch (DualGNN resamples its user graph, say). Default: nothing.
     func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws
     /// The training loss of a batch (BPR plus the model's regulariser), recorded on `tape`.
     func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable
     /// A scorer computed now, in no-grad mode with dropout off, from the current
-    /// parameters. Never reuse representations cached by training.
+    /// parameters. Never reuse representations cached by training, except
+    /// under MMRec's `last_batch_eval` (see `LastBatchRepresentation`).
     func makeScorer() throws -> Scorer
 }
 
 extension Recommender {
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
+    public var buffers: [Parameter] { [] }
 }
 
 /// Scores users against every item.

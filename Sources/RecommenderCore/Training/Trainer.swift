@@ -1,6 +1,16 @@
 import Foundation
 import GraphKit
 
+/// Which items a negative is drawn from (MODELS.md Part 1, Training).
+public enum NegativeItems: String, Sendable, Codable, CaseIterable {
+    /// Any item the user has not trained on.
+    case all
+    /// Only items that occur in the training split, as MMRec's data loader
+    /// draws them (`random.sample(self.all_items, 1)` over the training
+    /// frame's items): an item without training interactions is never a negative.
+    case trained
+}
+
 /// Training settings shared by all models (MODELS.md Part 1). JSON keys are
 /// the snake_case names.
 public struct TrainingOptions: Sendable, Equatable, Codable {
@@ -18,12 +28,15 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var evalEvery: Int = 1
     /// The validation metric that decides early stopping and selection.
     public var validMetric: MetricKey = MetricKey(.recall, at: 20)
+    /// The items negatives are drawn from; nil is `.all`, and is how `.all`
+    /// is stored, so that the keys of runs made before the option existed hold.
+    public var negativeItems: NegativeItems?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize = "batch_size", learningRate = "learning_rate", weightDecay = "weight_decay"
-        case patience, evalEvery = "eval_every", validMetric = "valid_metric"
+        case patience, evalEvery = "eval_every", validMetric = "valid_metric", negativeItems = "negative_items"
     }
 }
 
@@ -140,7 +153,9 @@ public final class Trainer {
         }
 
         let sampler: NegativeSampler
-        do { sampler = try NegativeSampler(dataset: dataset) } catch { return fail("\(error)") }
+        do { sampler = try NegativeSampler(dataset: dataset, negativeItems: options.negativeItems ?? .all) } catch {
+            return fail("\(error)")
+        }
         let parameters = model.parameters
         guard !parameters.isEmpty else { return fail("the model has no trainable parameters") }
         let adam = Adam(parameters: parameters, learningRate: Float(options.learningRate),
@@ -188,7 +203,7 @@ public final class Trainer {
                     best = value
                     bestEpoch = epoch
                     bestValid = result
-                    snapshot = parameters.map(\.value)
+                    snapshot = (parameters + model.buffers).map(\.value)
                     sinceBest = 0
                 } else {
                     sinceBest += 1
@@ -205,7 +220,7 @@ public final class Trainer {
             if stop { break }
         }
         // Test the parameters of the best validation epoch, once.
-        for (p, v) in zip(parameters, snapshot) { p.value = v }
+        for (p, v) in zip(parameters + model.buffers, snapshot) { p.value = v }
         do {
             let scorer = try model.makeScorer()
             let test = try evaluator.evaluate(scorer, on: .test)
