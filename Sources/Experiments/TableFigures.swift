@@ -21,10 +21,19 @@ extension ResultTables {
     func validationFigure() -> String {
         let key = config.training.validMetric
         let panels = datasets.map { d in
-            LinePanel(title: d.name, series: config.models.compactMap { entry in
-                guard let row = row(entry.label, dataset: d.name), let run = shownRun(row) else { return nil }
+            let runs = config.models.compactMap { entry in
+                row(entry.label, dataset: d.name).flatMap(shownRun).map { (entry.label, $0) }
+            }
+            // A reference with no epochs (most popular) is a level line across the trained rows' epochs.
+            let lastEpoch = runs.map { $0.1.result.epochs.count }.max() ?? 0
+            return LinePanel(title: d.name, series: runs.compactMap { label, run in
+                if run.result.epochs.isEmpty {
+                    guard let level = run.result.valid?[key], lastEpoch > 1 else { return nil }
+                    return ChartSeries(label: label, points: [ChartPoint(x: 1, y: level),
+                                                              ChartPoint(x: Double(lastEpoch), y: level)])
+                }
                 let points = run.result.epochs.compactMap { e in e.valid?[key].map { ChartPoint(x: Double(e.epoch), y: $0) } }
-                return ChartSeries(label: entry.label, points: points)
+                return ChartSeries(label: label, points: points)
             })
         }
         let seed = config.seeds[0]

@@ -134,6 +134,10 @@ public struct ResultTables {
             }
         }
         let best: [Double?] = cells.indices.map { j in means.compactMap { $0[j] }.max() }
+        // The most-popular row, the reference every model must beat: a trained
+        // row whose mean is not above it in a column is marked ↓ there.
+        let reference = config.models.firstIndex { $0.model == MostPopularModel.name }
+        var belowReference = false
         let focusIndex = labels.firstIndex(of: focus)!
         var strongest: [Int?] = cells.map { _ in nil }
         var significant: [Bool] = cells.map { _ in false }
@@ -165,6 +169,10 @@ public struct ResultTables {
                 // One run has no spread: print its value alone, not "± 0.0000".
                 var text = v.count == 1 ? format(m, 4) : "\(format(m, 4)) ± \(format(s, 4))"
                 if let b = best[j], m == b { text = "**\(text)**" }
+                if let r = reference, r != i, let level = means[r][j], m <= level {
+                    text += " ↓"
+                    belowReference = true
+                }
                 if i == focusIndex && significant[j] { text += "\\*" }
                 if let missing = row.selected?.missingSeeds, missing > 0 { text += " (\(v.count) of \(config.seeds.count) seeds)" }
                 texts.append(text)
@@ -181,6 +189,12 @@ public struct ResultTables {
             out.append("")
             out.append("%Improv.: \(focus) against the strongest other row in each column. " +
                        "\\* : paired t-test over the seeds, p < 0.05.")
+        }
+        if let r = reference {
+            out.append("")
+            out.append(belowReference
+                ? "↓ : not above \(labels[r])'s mean in that column (items ranked by their training popularity, the same for every user)."
+                : "Every row is above \(labels[r]) (items ranked by their training popularity, the same for every user) in every column.")
         }
         out.append("")
         out.append("Selected grid points:")

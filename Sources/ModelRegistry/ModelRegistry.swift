@@ -16,6 +16,7 @@ import VBPR
 public struct ModelRegistry: Sendable {
     /// Every model of the suite.
     public static let standard = ModelRegistry(models: [
+        MostPopularModel.self,
         LightGCNModel.self,
         VBPRModel.self,
         MMGCNModel.self,

@@ -25,6 +25,10 @@ public protocol Recommender: AnyObject {
     static var name: String { get }
     /// The hyper-parameters the model accepts, with defaults.
     static var hyperparameters: [HyperparameterSpec] { get }
+    /// Whether the model learns. False for a reference that scores as it is
+    /// built (most popular): the trainer validates and tests it once, with no
+    /// epochs. Default: true.
+    static var isTrainable: Bool { get }
     /// A freshly initialised model; `seed` decides every random choice.
     init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws
 
@@ -45,6 +49,7 @@ public protocol Recommender: AnyObject {
 }
 
 extension Recommender {
+    public static var isTrainable: Bool { true }
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
     public var buffers: [Parameter] { [] }
 }

@@ -152,6 +152,25 @@ public final class Trainer {
             return finish(.failed, failure: reason, test: nil)
         }
 
+        if !type(of: model).isTrainable {
+            // A reference such as most popular: one validation and one test, no epochs.
+            do {
+                let evalStart = DispatchTime.now().uptimeNanoseconds
+                let scorer = try model.makeScorer()
+                bestValid = try evaluator.evaluate(scorer, on: .valid)
+                let evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+                bestEpoch = 0
+                stopReason = "not trained (\(type(of: model).name) scores as it is built)"
+                let test = try evaluator.evaluate(scorer, on: .test)
+                let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
+                progress.note("\(stopReason): valid \(key) \(String(format: "%.4f", bestValid![key])), test \(key) \(String(format: "%.4f", test[key]))")
+                var result = finish(.finished, failure: nil, test: test, testSampled: sampled)
+                result.secondsPerEvaluation = evalSeconds
+                return result
+            } catch {
+                return fail("evaluation: \(error)")
+            }
+        }
         let sampler: NegativeSampler
         do { sampler = try NegativeSampler(dataset: dataset, negativeItems: options.negativeItems ?? .all) } catch {
             return fail("\(error)")
