@@ -84,7 +84,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "RecommenderCore", "GraphKit", "ModelRegistry", "TestSupport"]
+            dependencies: ["Experiments", "RecommenderCore", "GraphKit", "ModelRegistry", "TestSupport",
+                           "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN"]
         ),
         .executableTarget(
             name: "GraphKitBenchmarks",

@@ -45,6 +45,10 @@ public struct ExperimentConfig: Sendable {
         /// takes, per dataset, with its own fixed settings on top (an
         /// ablation runs at the full model's tuned settings).
         public var tunedAs: String?
+        /// The entry's own `mask_valid_in_test`, overriding the protocol's
+        /// (MMRec leaves validation items unmasked at test; the mmrec-bugs
+        /// table prices that); nil: the protocol's.
+        public var maskValidInTest: Bool? = nil
 
         /// Whether the entry runs on the dataset named `name` in the config.
         public func runs(on name: String) -> Bool { datasets?.contains(name) ?? true }
@@ -69,6 +73,10 @@ public struct ExperimentConfig: Sendable {
         public var improvement: Bool
         /// The row the %Improv. row compares with the strongest other row (default: the first).
         public var improvementOf: String?
+        /// Whether each row that is tuned_as another shows its difference to
+        /// that row, in percent, with a paired t-test over the seeds (the
+        /// mmrec-bugs table: a behaviour against the paper-correct model).
+        public var differences: Bool = false
         public var figures: [Figure]
         /// The metric of the test bar chart.
         public var chartMetric: TableColumn
@@ -194,7 +202,7 @@ public struct ExperimentConfig: Sendable {
         var models: [ModelEntry] = []
         for (i, item) in list.enumerated() {
             let m = try JSONReader(item, path: "models[\(i)]")
-            try m.allowOnly(["model", "label", "parameters", "training", "datasets", "tuned_as"])
+            try m.allowOnly(["model", "label", "parameters", "training", "datasets", "tuned_as", "protocol"])
             guard let modelName = try m.string("model") else {
                 throw ConfigError(key: m.key("model"), "missing; known models: \(registry.names.joined(separator: ", "))")
             }
@@ -245,8 +253,14 @@ public struct ExperimentConfig: Sendable {
                    ?? trainingGrid.first(where: { $0.value.count > 1 }).map({ "training.\($0.key)" }) {
                 throw ConfigError(key: m.key(k), "a grid on an entry that is tuned_as \"\(reference)\"; give one value")
             }
+            var maskValidInTest: Bool?
+            if let p = try m.child("protocol") {
+                try p.allowOnly(["mask_valid_in_test"])
+                maskValidInTest = try p.bool("mask_valid_in_test")
+            }
             let entry = ModelEntry(model: type.name, label: try m.string("label") ?? type.name,
-                                   parameters: parameters, training: trainingGrid, datasets: only, tunedAs: tunedAs)
+                                   parameters: parameters, training: trainingGrid, datasets: only, tunedAs: tunedAs,
+                                   maskValidInTest: maskValidInTest)
             // Check every grid point now, so a bad value fails before any training.
             for point in entry.gridPoints() {
                 _ = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: "models[\(i)].parameters")
@@ -296,7 +310,8 @@ public struct ExperimentConfig: Sendable {
             return OutputSpec(table: name, columns: [validColumn], caption: "", improvement: true, improvementOf: nil,
                               figures: [.validation, .test], chartMetric: validColumn)
         }
-        try o.allowOnly(["table", "columns", "caption", "improvement", "improvement_of", "figures", "chart_metric"])
+        try o.allowOnly(["table", "columns", "caption", "improvement", "improvement_of", "differences", "figures",
+                         "chart_metric"])
         func column(_ v: JSONValue, key: String) throws -> TableColumn {
             guard case let .string(s) = v else { throw ConfigError(key: key, "expected metric@K or sampled:metric@K") }
             let c = try TableColumn(parsing: s, key: key)
@@ -328,7 +343,7 @@ public struct ExperimentConfig: Sendable {
         let chart = try o.object["chart_metric"].map { try column($0, key: o.key("chart_metric")) } ?? columns[0]
         return OutputSpec(table: try o.string("table") ?? name, columns: columns, caption: try o.string("caption") ?? "",
                           improvement: try o.bool("improvement") ?? true, improvementOf: improvementOf,
-                          figures: figures, chartMetric: chart)
+                          differences: try o.bool("differences") ?? false, figures: figures, chartMetric: chart)
     }
 
     /// Sets training option `name` from a JSON value, checking type and range.

@@ -105,7 +105,7 @@ public final class ExperimentRunner {
                            model: type.name, hyperparameters: hyper.values, training: training, seed: seed,
                            ranking: ranking, candidates: candidates, sampledTest: config.sampledTest,
                            metrics: config.evaluationProtocol.metrics,
-                           maskValidInTest: config.evaluationProtocol.maskValidInTest)
+                           maskValidInTest: entry.maskValidInTest ?? config.evaluationProtocol.maskValidInTest)
         return PlannedRun(entry: index, label: entry.label, dataset: descriptor.name, point: point, spec: spec, stage: stage)
     }
 
@@ -316,8 +316,15 @@ public final class ExperimentRunner {
             do {
                 let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
                 let model = try type.init(dataset: data.dataset, hyperparameters: hyper, seed: run.spec.seed)
-                result = Trainer(dataset: data.dataset, options: run.spec.training, evaluator: data.evaluator,
-                                 sampledTest: data.sampled, embeddingUsers: data.embeddingUsers)
+                // An entry may mask validation items at test differently from the protocol.
+                func masking(_ evaluator: Evaluator) -> Evaluator {
+                    guard evaluator.evaluationProtocol.maskValidInTest != run.spec.maskValidInTest else { return evaluator }
+                    var p = evaluator.evaluationProtocol
+                    p.maskValidInTest = run.spec.maskValidInTest
+                    return Evaluator(dataset: data.dataset, protocol: p)
+                }
+                result = Trainer(dataset: data.dataset, options: run.spec.training, evaluator: masking(data.evaluator),
+                                 sampledTest: data.sampled.map(masking), embeddingUsers: data.embeddingUsers)
                     .train(model, seed: run.spec.seed, progress: progress, shouldStop: shouldStop)
             } catch {
                 result = .failed("\(error)")

@@ -174,6 +174,10 @@ public struct ResultTables {
                     belowReference = true
                 }
                 if i == focusIndex && significant[j] { text += "\\*" }
+                if config.output.differences, let reference = entry.tunedAs, let difference = difference(
+                    (values(entry.label, c) ?? []), against: values(reference, c) ?? []) {
+                    text += " (\(difference))"
+                }
                 if let missing = row.selected?.missingSeeds, missing > 0 { text += " (\(v.count) of \(config.seeds.count) seeds)" }
                 texts.append(text)
             }
@@ -189,6 +193,10 @@ public struct ResultTables {
             out.append("")
             out.append("%Improv.: \(focus) against the strongest other row in each column. " +
                        "\\* : paired t-test over the seeds, p < 0.05.")
+        }
+        if config.output.differences {
+            out.append("")
+            out.append("In parentheses: the row's mean against the row it is tuned as (†), in percent of that row's mean, and the two-sided p of a paired t-test over the seeds both have (p < 0.05 marked \\*; no p with fewer than three seeds).")
         }
         if let r = reference {
             out.append("")
@@ -207,6 +215,26 @@ public struct ResultTables {
             }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// A row's difference to a reference row in one cell: "−4.71%, p 0.031",
+    /// paired by seed; the p needs three or more common seeds.
+    func difference(_ mine: [(seed: UInt64, value: Double)], against other: [(seed: UInt64, value: Double)]) -> String? {
+        let theirs = Dictionary(uniqueKeysWithValues: other.map { ($0.seed, $0.value) })
+        let pairs = mine.compactMap { m in theirs[m.seed].map { (m.value, $0) } }
+        guard !pairs.isEmpty else { return nil }
+        let (a, b) = (meanAndStd(pairs.map(\.0)).mean, meanAndStd(pairs.map(\.1)).mean)
+        guard b != 0 else { return nil }
+        if pairs.allSatisfy({ $0.0 == $0.1 }) { return "identical in every seed" }
+        var text = String(format: "%+.2f%%", 100 * (a - b) / b).replacingOccurrences(of: "-", with: "−")
+        if pairs.count >= 3 {
+            if let test = pairedTTest(pairs.map(\.0), pairs.map(\.1)) {
+                text += ", p " + String(format: test.p < 0.001 ? "%.1e" : "%.3f", test.p) + (test.p < 0.05 ? "\\*" : "")
+            } else {
+                text += ", p –"
+            }
+        }
+        return text
     }
 
     /// Writes NAME.csv, NAME.md and the figures into `folder`, each atomically.

@@ -82,7 +82,7 @@ struct Train: ParsableCommand {
         if let best = r.bestEpoch, let valid = r.valid, let test = r.test {
             let keys = [MetricKey(.recall, at: 20), MetricKey(.ndcg, at: 20), MetricKey(.precision, at: 20),
                         MetricKey(.hit, at: 20), MetricKey(.map, at: 20)]
-            lines.append("  best epoch \(best) of \(r.epochs.count)")
+            lines.append(r.epochs.isEmpty ? "  not trained: scored as built" : "  best epoch \(best) of \(r.epochs.count)")
             lines.append("  valid: " + keys.map { "\($0) \(String(format: "%.4f", valid[$0]))" }.joined(separator: "  "))
             lines.append("  test:  " + keys.map { "\($0) \(String(format: "%.4f", test[$0]))" }.joined(separator: "  "))
             lines.append("  test users evaluated \(test.evaluatedUsers), left out for lack of training data \(test.usersWithoutTraining)")

@@ -286,6 +286,54 @@ func temporaryFolder() throws -> URL {
         #expect(one.contains("- Computed on: Xeon, OpenBLAS 0.3.21 SkylakeX (2 runs)\n"), "\(one)")
     }
 
+    /// Most popular is a reference row: a trained row's cell that is not above
+    /// it is marked ↓, and a note says what the mark means.
+    @Test func cellsNotAboveMostPopularAreMarked() throws {
+        let config = try parse(toyConfig(models: """
+            [{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B"}, {"model": "MostPopular"}]
+            """).replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1]"#))
+        let key = MetricKey(.recall, at: 10)
+        let records = [record("A", "default", seed: 1, valid: 0.5, test: 0.3000, key: key),
+                       record("B", "default", seed: 1, valid: 0.5, test: 0.2000, key: key),
+                       record("MostPopular", "default", seed: 1, valid: 0.5, test: 0.2000, key: key)]
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        #expect(md.contains("| A | **0.3000** |"), "\(md)")
+        #expect(md.contains("| B | 0.2000 ↓ |"), "\(md)")
+        #expect(md.contains("| MostPopular | 0.2000 |"), "\(md)")
+        #expect(md.contains("↓ : not above MostPopular's mean in that column"), "\(md)")
+        let above = ResultTables(config: config, records: Array(records.prefix(1)) + [records[2]],
+                                 datasets: [("toy", "toy")], commit: "test").markdown()
+        #expect(!above.contains("↓") && above.contains("Every row is above MostPopular"), "\(above)")
+    }
+
+    /// With `differences`, a tuned_as row shows its mean against the row it is
+    /// tuned as, in percent, with a paired t-test over the seeds.
+    @Test func aTunedAsRowShowsItsDifferenceToItsReference() throws {
+        let config = try parse(toyConfig(models: """
+            [{"model": "LightGCN", "label": "P"}, {"model": "LightGCN", "label": "Q", "tuned_as": "P", "parameters": {"n_layers": 1}},
+             {"model": "LightGCN", "label": "R", "tuned_as": "P", "parameters": {"n_layers": 3}}]
+            """, extra: #", "output": {"improvement": false, "differences": true}"#)
+            .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
+        let key = MetricKey(.recall, at: 10)
+        // The worked example of StatisticsTests the other way round: Q − P = (0.08623 − 0.0910) / 0.0910 = −5.24%,
+        // scipy.stats.ttest_rel p = 0.0495. R equals P in every seed.
+        let p = [0.0912, 0.0897, 0.0921], q = [0.0850, 0.0871, 0.0866]
+        var records: [RunRecord] = []
+        for s in 0..<3 {
+            records.append(record("P", "default", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key))
+            records.append(record("Q", "default", seed: UInt64(s + 1), valid: 0.5, test: q[s], key: key))
+            records.append(record("R", "default", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key))
+        }
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        #expect(md.contains("| Q † | 0.0862 ± 0.0011 (−5.24%, p 0.050\\*) |"), "\(md)")
+        #expect(md.contains("| R † | **0.0910 ± 0.0012** (identical in every seed) |"), "\(md)")
+        #expect(md.contains("| P | **0.0910 ± 0.0012** |"), "\(md)")
+        // Two seeds give a difference but no p.
+        let two = ResultTables(config: config, records: records.filter { $0.spec.seed < 3 },
+                               datasets: [("toy", "toy")], commit: "test").markdown()
+        #expect(two.contains("(−5.80%)"), "\(two)")
+    }
+
     @Test func boldBestImprovementAndSignificance() throws {
         let config = try parse(toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B"}]"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
