@@ -218,15 +218,17 @@ public struct ResultTables {
     }
 
     /// A row's difference to a reference row in one cell: "−4.71%, p 0.031",
-    /// paired by seed; the p needs three or more common seeds.
+    /// paired by seed (a plain difference when the reference's mean is 0);
+    /// the p needs three or more common seeds.
     func difference(_ mine: [(seed: UInt64, value: Double)], against other: [(seed: UInt64, value: Double)]) -> String? {
         let theirs = Dictionary(uniqueKeysWithValues: other.map { ($0.seed, $0.value) })
         let pairs = mine.compactMap { m in theirs[m.seed].map { (m.value, $0) } }
         guard !pairs.isEmpty else { return nil }
         let (a, b) = (meanAndStd(pairs.map(\.0)).mean, meanAndStd(pairs.map(\.1)).mean)
-        guard b != 0 else { return nil }
         if pairs.allSatisfy({ $0.0 == $0.1 }) { return "identical in every seed" }
-        var text = String(format: "%+.2f%%", 100 * (a - b) / b).replacingOccurrences(of: "-", with: "−")
+        // In percent of the reference's mean; as a plain difference when that mean is 0.
+        var text = (b != 0 ? String(format: "%+.2f%%", 100 * (a - b) / b) : String(format: "%+.4f", a - b))
+            .replacingOccurrences(of: "-", with: "−")
         if pairs.count >= 3 {
             if let test = pairedTTest(pairs.map(\.0), pairs.map(\.1)) {
                 text += ", p " + String(format: test.p < 0.001 ? "%.1e" : "%.3f", test.p) + (test.p < 0.05 ? "\\*" : "")
