@@ -14,9 +14,8 @@ import VBPR
 /// Adding a model is a new target, one line in Package.swift, and one line in
 /// `standard` below. A test can build a registry with a model of its own.
 public struct ModelRegistry: Sendable {
-    /// Every model of the suite.
+    /// Every model of the suite, and most popular, the reference every table has.
     public static let standard = ModelRegistry(models: [
-        MostPopularModel.self,
         LightGCNModel.self,
         VBPRModel.self,
         MMGCNModel.self,
@@ -26,6 +25,7 @@ public struct ModelRegistry: Sendable {
         GATModel.self,
         GraphSAGEModel.self,
         DisenGCNModel.self,
+        MostPopularModel.self,
     ])
 
     /// The registered model types, in order.
