@@ -152,25 +152,7 @@ public final class Trainer {
             return finish(.failed, failure: reason, test: nil)
         }
 
-        if !type(of: model).isTrainable {
-            // A reference such as most popular: one validation and one test, no epochs.
-            do {
-                let evalStart = DispatchTime.now().uptimeNanoseconds
-                let scorer = try model.makeScorer()
-                bestValid = try evaluator.evaluate(scorer, on: .valid)
-                let evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
-                bestEpoch = 0
-                stopReason = "not trained (\(type(of: model).name) scores as it is built)"
-                let test = try evaluator.evaluate(scorer, on: .test)
-                let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
-                progress.note("\(stopReason): valid \(key) \(String(format: "%.4f", bestValid![key])), test \(key) \(String(format: "%.4f", test[key]))")
-                var result = finish(.finished, failure: nil, test: test, testSampled: sampled)
-                result.secondsPerEvaluation = evalSeconds
-                return result
-            } catch {
-                return fail("evaluation: \(error)")
-            }
-        }
+        if !type(of: model).isTrainable { return evaluateOnce(model, progress: progress, start: runStart) }
         let sampler: NegativeSampler
         do { sampler = try NegativeSampler(dataset: dataset, negativeItems: options.negativeItems ?? .all) } catch {
             return fail("\(error)")
@@ -253,6 +235,27 @@ public final class Trainer {
             return finish(.finished, failure: nil, test: test, testSampled: sampled, embedding: embedding)
         } catch {
             return fail("test evaluation: \(error)")
+        }
+    }
+
+    /// A model that is not trained (most popular): validated and tested once,
+    /// with the parameters it was built with, and no epochs.
+    func evaluateOnce(_ model: Recommender, progress: ProgressReporter, start: UInt64) -> TrainingResult {
+        let key = options.validMetric
+        let reason = "not trained (\(type(of: model).name) scores as it is built)"
+        do {
+            let scorer = try model.makeScorer()
+            let valid = try evaluator.evaluate(scorer, on: .valid)
+            let test = try evaluator.evaluate(scorer, on: .test)
+            let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
+            progress.note("\(reason): valid \(key) \(String(format: "%.4f", valid[key])), test \(key) \(String(format: "%.4f", test[key]))")
+            return TrainingResult(status: .finished, failure: nil, stopReason: reason, epochs: [], bestEpoch: 0,
+                                  valid: valid, test: test, testSampled: sampled, embedding: nil,
+                                  secondsPerEpoch: 0, secondsPerEvaluation: valid.seconds,
+                                  totalSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        } catch {
+            progress.note("failed: \(error)")
+            return .failed("evaluation: \(error)")
         }
     }
 }
