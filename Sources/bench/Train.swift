@@ -24,6 +24,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.") var learningRate = 0.001
     @Option(name: .customLong("weight-decay"), help: "Adam weight decay.") var weightDecay = 0.0
     @Option(help: "Early-stopping patience, in validations.") var patience = 20
+    @Option(name: .customLong("negative-items"),
+            help: "Items negatives are drawn from: all (any the user has not trained on) or trained (only items that occur in training, as MMRec draws them).")
+    var negativeItems = "all"
+    @Option(name: .customLong("mask-valid-in-test"),
+            help: "Mask the user's validation items when testing (MMRec does not: false).")
+    var maskValidInTest = true
     @Option(name: .customLong("valid-metric"), help: "Validation metric that decides early stopping.")
     var validMetric = "recall@20"
     @Option(help: "Seed of initialisation, sampling and dropout.") var seed: UInt64 = 2024
@@ -58,11 +64,15 @@ struct Train: ParsableCommand {
         options.weightDecay = weightDecay
         options.patience = patience
         options.validMetric = try MetricKey(parsing: validMetric, key: "--valid-metric")
+        guard let pool = NegativeItems(rawValue: negativeItems) else {
+            throw ConfigError(key: "--negative-items", "got '\(negativeItems)'; expected all or trained")
+        }
+        options.negativeItems = pool == .all ? nil : pool
         let progress = ProgressReporter(label: "[\(type.name) \(data.name) seed \(seed)]", mode: quiet ? .quiet : .automatic)
         progress.note("\n" + data.summary)
         let machine = MachineReport.current
         progress.note("computing on \(machine.cpuModel) with \(machine.blasKernel) (\(machine.kernelChoice)), \(Parallelism.workers) threads")
-        let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol())
+        let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol(maskValidInTest: maskValidInTest))
         let popular = try evaluator.evaluate(MostPopular(dataset: data), on: .valid)
         progress.note("most-popular valid \(options.validMetric) \(String(format: "%.4f", popular[options.validMetric]))")
         let instance = try type.init(dataset: data, hyperparameters: hyper, seed: seed)
