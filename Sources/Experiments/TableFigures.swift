@@ -30,7 +30,8 @@ extension ResultTables {
                 if run.result.epochs.isEmpty {
                     guard let level = run.result.valid?[key], lastEpoch > 1 else { return nil }
                     return ChartSeries(label: label, points: [ChartPoint(x: 1, y: level),
-                                                              ChartPoint(x: Double(lastEpoch), y: level)])
+                                                              ChartPoint(x: Double(lastEpoch), y: level)],
+                                       isReference: true)
                 }
                 let points = run.result.epochs.compactMap { e in e.valid?[key].map { ChartPoint(x: Double(e.epoch), y: $0) } }
                 return ChartSeries(label: label, points: points)

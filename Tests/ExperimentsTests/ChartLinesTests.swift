@@ -40,6 +40,20 @@ struct ChartLinesTests {
         #expect(legend == ["A", "B", "C"])
     }
 
+    @Test func aReferenceLevelIsDashedWithoutMarkersInPlotAndLegend() {
+        let panels = [LinePanel(title: "one", series: [
+            ChartSeries(label: "A", points: [ChartPoint(x: 1, y: 1), ChartPoint(x: 2, y: 3)]),
+            ChartSeries(label: "Popular", points: [ChartPoint(x: 1, y: 2), ChartPoint(x: 2, y: 2)], isReference: true),
+        ])]
+        let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "recall", panels: panels))
+        #expect(Self.polyline(doc, panel: 0, label: "Popular")?.attributes["stroke-dasharray"] == "7 4")
+        #expect(Self.polyline(doc, panel: 0, label: "A")?.attributes["stroke-dasharray"] == nil)
+        #expect(doc.all("g", className: "markers", label: "Popular").isEmpty)
+        #expect(doc.all("g", className: "markers", label: "A").count == 1)
+        let legendLines = doc.all("line").filter { $0.attributes["stroke-dasharray"] == "7 4" }
+        #expect(legendLines.count == 1)
+    }
+
     @Test func pointsLandWhereTheAxesSay() throws {
         let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "loss", panels: Self.panels))
         // Panel two: y values 1, 5, 7 are ≥ 0 and 1 ≤ 7 / 2, so y runs from 0; raw step

@@ -20,11 +20,14 @@ public struct ChartSeries: Sendable, Equatable {
     public var label: String
     /// The points, joined in the given order.
     public var points: [ChartPoint]
+    /// A reference level (most popular, say): drawn dashed, without markers.
+    public var isReference: Bool
 
-    /// A series named `label` through `points`.
-    public init(label: String, points: [ChartPoint]) {
+    /// A series named `label` through `points`; `isReference` draws it as a dashed level.
+    public init(label: String, points: [ChartPoint], isReference: Bool = false) {
         self.label = label
         self.points = points
+        self.isReference = isReference
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// The mark drawn beside a legend label.
 enum ChartLegendMark: Sendable, Equatable {
-    case line, box, circle, star
+    case line, dashedLine, box, circle, star
 }
 
 /// One legend row: a coloured mark and its label.
@@ -34,6 +34,9 @@ enum ChartLegend {
             switch entry.mark {
             case .line:
                 doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5)
+            case .dashedLine:
+                doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
+                         attributes: [("stroke-dasharray", ChartStyle.referenceDashes)])
             case .box:
                 doc.element("rect", [("x", SVGDocument.px(midX - 6)), ("y", SVGDocument.px(midY - 6)),
                                      ("width", "12.00"), ("height", "12.00"), ("fill", entry.color)])

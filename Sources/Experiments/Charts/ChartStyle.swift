@@ -20,6 +20,8 @@ enum ChartStyle {
     static let gridLine = "#E3E3E3"
     static let frameLine = "#999999"
     static let outline = "#222222"
+    /// The dash pattern of a reference level (most popular) in line charts.
+    static let referenceDashes = "7 4"
 
     /// The palette colour at `index`, cycling (negative indices included).
     static func color(_ index: Int) -> String {

@@ -40,6 +40,7 @@ extension SVGChart {
     /// The figure, colours, and each panel's plot frame and axes.
     static func lineLayout(title: String, panels: [LinePanel]) -> ChartLineLayout {
         let colors = ChartColorKey(panels.flatMap { $0.series.map(\.label) })
+        let references = Set(panels.flatMap { $0.series.filter(\.isReference).map(\.label) })
         let extents = panels.map { panel -> (x: ChartExtent?, y: ChartExtent?) in
             let points = panel.series.flatMap(\.points).filter(isFinite)
             return (ChartExtent(points.map(\.x)), ChartExtent(points.map(\.y))?.lineValueRange())
@@ -49,7 +50,10 @@ extension SVGChart {
         let (top, right, bottom) = (30.0, 20.0, 52.0)
         let figure = ChartFigure(title: title, panelCount: panels.count, cellWidth: left + linePlotWidth + right,
                                  cellHeight: top + linePlotHeight + bottom,
-                                 legend: colors.labels.map { ChartLegendEntry(label: $0, color: colors.color(for: $0), mark: .line) })
+                                 legend: colors.labels.map { label in
+                                     ChartLegendEntry(label: label, color: colors.color(for: label),
+                                                      mark: references.contains(label) ? .dashedLine : .line)
+                                 })
         let layouts = extents.enumerated().map { index, extent in
             let cell = figure.cell(index)
             let plot = cell.inset(left: left, top: top, right: right, bottom: bottom)
@@ -84,8 +88,9 @@ extension SVGChart {
             let color = colors.color(for: series.label)
             doc.element("polyline", [("class", "series"), ("data-label", series.label),
                                      ("points", SVGDocument.points(points)), ("fill", "none"), ("stroke", color),
-                                     ("stroke-width", "2.00"), ("stroke-linejoin", "round"), ("stroke-linecap", "round")])
-            guard points.count <= lineMarkerLimit else { continue }
+                                     ("stroke-width", "2.00"), ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
+                                    + (series.isReference ? [("stroke-dasharray", ChartStyle.referenceDashes)] : []))
+            guard points.count <= lineMarkerLimit, !series.isReference else { continue }
             doc.open("g", [("class", "markers"), ("data-label", series.label), ("fill", color)])
             for point in points {
                 doc.element("circle", [("cx", SVGDocument.px(point.x)), ("cy", SVGDocument.px(point.y)), ("r", "2.50")])
