@@ -53,6 +53,7 @@ import VBPR
         json["training"] = ["epochs": 1, "batch_size": 1024, "patience": 5]
         json["protocol"] = ["metrics": ["recall", "ndcg"], "ks": [20], "valid_metric": "recall@20"]
         var models = try #require(json["models"] as? [[String: Any]])
+        for k in models.indices { models[k]["datasets"] = nil }
         for k in models.indices where models[k]["tuned_as"] == nil && models[k]["parameters"] != nil {
             models[k]["parameters"] = ["reg_weight": 0.0001]
             models[k]["training"] = ["learning_rate": 0.005]
