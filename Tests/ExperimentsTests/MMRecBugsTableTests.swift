@@ -35,10 +35,12 @@ import VBPR
                 }
                 #expect(rows.count == 1 && rows.first?.tunedAs == model, "\(model): no row for \(name)")
             }
-            // The protocol's two: negatives from trained items, validation unmasked at test.
+            // Negatives from trained items: a training setting, whose price depends on the model.
             #expect(config.models.contains { $0.model == model && $0.training["negative_items"] == [.string("trained")] })
-            #expect(config.models.contains { $0.model == model && $0.maskValidInTest == false })
         }
+        // Validation items unmasked at test: a setting of the protocol, priced once, on both datasets.
+        let unmasked = config.models.filter { $0.maskValidInTest == false }
+        #expect(unmasked.map(\.model) == [LightGCNModel.name] && unmasked[0].datasets == nil)
         #expect(config.models.contains { $0.model == MostPopularModel.name })
         #expect(config.output.differences)
     }
