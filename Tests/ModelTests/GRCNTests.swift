@@ -174,15 +174,8 @@ import TestSupport
         let data = try tinyDataset()
         let lambda = 0.5
         let batch = TrainingBatch(users: [1, 2, 2], positives: [3, 4, 0], negatives: [5, 6, 7])
-        func loss(_ reg: Double) throws -> (Double, GRCNModel) {
-            let model = try makeModel(GRCNModel.self, data, ["embedding_size": .int(3), "latent_dim": .int(2),
-                                                             "reg_weight": .double(reg)], seed: 3)
-            var rng = RandomGenerator(seed: 1)
-            return (Double(model.loss(batch, on: Tape(), rng: &rng).value.scalar), model)
-        }
-        let (withReg, model) = try loss(lambda)
-        let (without, _) = try loss(0)
-        func norm2(_ t: Tensor, _ row: Int) -> Double { t.row(row).reduce(0.0) { $0 + Double($1) * Double($1) } }
+        let (difference, model) = try regulariserDifference([:], lambda: lambda, data: data, batch: batch)
+        let norm2 = squaredRowNorm
         let e = model.idEmbedding.value
         let u = data.userCount
         var idTerm = 0.0
@@ -196,7 +189,7 @@ import TestSupport
         }
         let b = Double(batch.count)
         let expected = lambda * (idTerm / b + preferenceTerm / Double(model.networks.count) / b)
-        #expect(abs((withReg - without) - expected) < 1e-5, "difference \(withReg - without), expected \(expected)")
+        #expect(abs(difference - expected) < 1e-5, "difference \(difference), expected \(expected)")
     }
 
     @Test func mmrecContentAggregationAddsOneAttentionWeightedSum() throws {
@@ -231,16 +224,9 @@ import TestSupport
         let data = try tinyDataset()
         let lambda = 0.5
         let batch = TrainingBatch(users: [1, 2, 2], positives: [3, 4, 0], negatives: [5, 6, 7])
-        func loss(_ reg: Double) throws -> (Double, GRCNModel) {
-            let model = try makeModel(GRCNModel.self, data, ["embedding_size": .int(3), "latent_dim": .int(2),
-                                                             "reg_weight": .double(reg),
-                                                             "compat": .string("mmrec:regulariser")], seed: 3)
-            var rng = RandomGenerator(seed: 1)
-            return (Double(model.loss(batch, on: Tape(), rng: &rng).value.scalar), model)
-        }
-        let (withReg, model) = try loss(lambda)
-        let (without, _) = try loss(0)
-        func norm2(_ t: Tensor, _ row: Int) -> Double { t.row(row).reduce(0.0) { $0 + Double($1) * Double($1) } }
+        let (difference, model) = try regulariserDifference(["compat": .string("mmrec:regulariser")], lambda: lambda,
+                                                            data: data, batch: batch)
+        let norm2 = squaredRowNorm
         let e = model.idEmbedding.value
         let u = data.userCount
         var idTerm = 0.0
@@ -256,7 +242,7 @@ import TestSupport
             for user in batch.users { expected += norm2(network.preference.value, Int(user)) / (b * dC) }
         }
         expected *= lambda
-        #expect(abs((withReg - without) - expected) < 1e-5, "difference \(withReg - without), expected \(expected)")
+        #expect(abs(difference - expected) < 1e-5, "difference \(difference), expected \(expected)")
     }
 
     // MARK: Training
@@ -398,6 +384,23 @@ func isClearOfKinks(_ model: GRCNModel) -> Bool {
     }
     return clear
 }
+
+/// L(λ) − L(0) of GRCN on `batch` with `given` settings (d = 3, d_C = 2, seed 3),
+/// and the model at λ: both losses see the same parameters.
+func regulariserDifference(_ given: [String: HyperparameterValue], lambda: Double, data: Dataset,
+                           batch: TrainingBatch) throws -> (Double, GRCNModel) {
+    func loss(_ reg: Double) throws -> (Double, GRCNModel) {
+        let settings = given.merging(["embedding_size": .int(3), "latent_dim": .int(2), "reg_weight": .double(reg)]) { $1 }
+        let model = try makeModel(GRCNModel.self, data, settings, seed: 3)
+        var rng = RandomGenerator(seed: 1)
+        return (Double(model.loss(batch, on: Tape(), rng: &rng).value.scalar), model)
+    }
+    let (withReg, model) = try loss(lambda)
+    return (withReg - (try loss(0)).0, model)
+}
+
+/// ‖row‖² of `t` in Double.
+func squaredRowNorm(_ t: Tensor, _ row: Int) -> Double { t.row(row).reduce(0.0) { $0 + Double($1) * Double($1) } }
 
 /// GRCN recomputed in Double with plain loops over the canonical edges,
 /// independent of GraphKit's ops: a reference for the model's forward pass.
