@@ -18,6 +18,20 @@ struct ChartBarsTests {
         #expect(fills.count == 9 && Set(fills).count == 9, "\(fills)")
     }
 
+    /// Bars 12 to 14 reuse the first three of the palette's 11 colours, so they
+    /// (and their legend boxes) get a dotted dark outline; the first eleven none.
+    @Test func barsBeyondThePaletteAreOutlined() {
+        let labels = (1...14).map { "m\($0)" }
+        let panel = BarPanel(title: "p", bars: labels.map { ChartBar(label: $0, value: 1, error: nil) })
+        let doc = parsedSVG(SVGChart.bars(title: "t", yLabel: "y", panels: [panel]))
+        let bars = labels.map { doc.all("rect", className: "bar", label: $0).first?.attributes }
+        #expect(bars[11]?["fill"] == bars[0]?["fill"] && bars[13]?["fill"] == "#009E73")
+        #expect(bars[0..<11].allSatisfy { $0?["stroke"] == nil && $0?["stroke-dasharray"] == nil })
+        #expect(bars[11...].allSatisfy { $0?["stroke"] == "#222222" && $0?["stroke-dasharray"] == "2 3" })
+        let boxes = labels.map { doc.legendMark("rect", label: $0).map { $0.attributes["stroke-dasharray"] ?? "solid" } }
+        #expect(boxes == Array(repeating: "solid", count: 11) + Array(repeating: "2 3", count: 3))
+    }
+
     @Test func barHeightsAreProportionalToValues() throws {
         let doc = parsedSVG(SVGChart.bars(title: "t", yLabel: "recall", panels: Self.panels))
         let a = try #require(doc.all("rect", className: "bar", label: "A").first)

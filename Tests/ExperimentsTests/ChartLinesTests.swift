@@ -54,6 +54,29 @@ struct ChartLinesTests {
         #expect(legendLines.count == 1)
     }
 
+    /// The palette has 11 colours: labels 12 to 14 reuse the first three colours,
+    /// so their lines are dotted in the plot and in the legend, and labels 1 to
+    /// 11 stay solid; every (colour, dashes) pair is then distinct.
+    @Test func labelsBeyondThePaletteAreDottedWhereTheyShareAColour() {
+        let labels = (1...14).map { "m\($0)" }
+        let panel = LinePanel(title: "p", series: labels.map {
+            ChartSeries(label: $0, points: [ChartPoint(x: 1, y: 1), ChartPoint(x: 2, y: 2)])
+        })
+        let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "recall", panels: [panel]))
+        let strokes = labels.map { label in
+            let line = Self.polyline(doc, panel: 0, label: label)?.attributes
+            return "\(line?["stroke"] ?? "none") \(line?["stroke-dasharray"] ?? "solid")"
+        }
+        #expect(strokes[11] == "#0072B2 2 3" && strokes[12] == "#E69F00 2 3" && strokes[13] == "#009E73 2 3")
+        #expect(strokes[0] == "#0072B2 solid" && strokes[10] == "#999999 solid")
+        #expect(Set(strokes).count == 14, "\(strokes)")
+        let legend = labels.map { label in
+            doc.legendMark("line", label: label).map { "\($0.attributes["stroke"] ?? "none") \($0.attributes["stroke-dasharray"] ?? "solid")" }
+        }
+        #expect(legend == strokes)
+        #expect(doc.all("line").filter { $0.attributes["stroke-dasharray"] == "2 3" }.count == 3)
+    }
+
     @Test func pointsLandWhereTheAxesSay() throws {
         let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "loss", panels: Self.panels))
         // Panel two: y values 1, 5, 7 are ≥ 0 and 1 ≤ 7 / 2, so y runs from 0; raw step

@@ -41,6 +41,14 @@ struct SVGTestDocument {
         return false
     }
 
+    /// The mark (`line`, `rect`, ...) of the legend row for `label`.
+    func legendMark(_ name: String, label: String) -> SVGTestElement? {
+        guard let row = elements.indices.first(where: {
+            elements[$0].classes.contains("legend-entry") && elements[$0].attributes["data-label"] == label
+        }) else { return nil }
+        return elements.first { $0.parent == row && $0.name == name }
+    }
+
     /// Indices of elements named `name` with class `className` inside panel `panel`.
     func indices(_ name: String, className: String, panel: Int) -> [Int] {
         elements.indices.filter {

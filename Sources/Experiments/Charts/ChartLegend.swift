@@ -10,6 +10,9 @@ struct ChartLegendEntry: Sendable, Equatable {
     var label: String
     var color: String
     var mark: ChartLegendMark
+    /// The pass through the palette the colour comes from: a `.line` beyond the
+    /// first is dashed, a `.box` outlined, as the plot draws that label.
+    var cycle: Int = 0
 }
 
 /// A vertical legend: one row per entry.
@@ -33,13 +36,15 @@ enum ChartLegend {
             doc.open("g", [("class", "legend-entry"), ("data-label", entry.label)])
             switch entry.mark {
             case .line:
-                doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5)
+                doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
+                         attributes: ChartStyle.dashes(cycle: entry.cycle).map { [("stroke-dasharray", $0)] } ?? [])
             case .dashedLine:
                 doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
                          attributes: [("stroke-dasharray", ChartStyle.referenceDashes)])
             case .box:
                 doc.element("rect", [("x", SVGDocument.px(midX - 6)), ("y", SVGDocument.px(midY - 6)),
-                                     ("width", "12.00"), ("height", "12.00"), ("fill", entry.color)])
+                                     ("width", "12.00"), ("height", "12.00"), ("fill", entry.color)]
+                                    + ChartStyle.barOutline(cycle: entry.cycle))
             case .circle:
                 doc.element("circle", [("cx", SVGDocument.px(midX)), ("cy", SVGDocument.px(midY)),
                                        ("r", "4.50"), ("fill", entry.color)])

@@ -3,7 +3,8 @@ import Foundation
 /// Font sizes, colours and the colour-blind-safe palette shared by every chart.
 enum ChartStyle {
     /// The Okabe–Ito palette, then Tol's wine, teal and grey, so that the nine
-    /// models of a table get nine colours; cycled when there are more labels.
+    /// models of a table get nine colours; cycled when there are more labels,
+    /// each later pass told apart by `cycleDashes`.
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
                           "#882255", "#44AA99", "#999999"]
 
@@ -23,10 +24,34 @@ enum ChartStyle {
     /// The dash pattern of a reference level (most popular) in line charts.
     static let referenceDashes = "7 4"
 
+    /// The dash pattern of each pass through the palette after the first
+    /// (dotted, then dash-dot, alternating), so that two labels sharing a colour
+    /// differ in a line chart's strokes and a bar chart's outlines. The first
+    /// pass is solid, and no pattern equals `referenceDashes`.
+    static let cycleDashes = ["2 3", "9 3 2 3"]
+
     /// The palette colour at `index`, cycling (negative indices included).
     static func color(_ index: Int) -> String {
         let n = palette.count
         return palette[((index % n) + n) % n]
+    }
+
+    /// Which pass through the palette `index` falls in: 0 for the first
+    /// `palette.count` labels, 1 for the next, and so on.
+    static func cycle(_ index: Int) -> Int {
+        max(index, 0) / palette.count
+    }
+
+    /// The dash pattern of palette pass `cycle`: nil (solid) for the first.
+    static func dashes(cycle: Int) -> String? {
+        cycle <= 0 ? nil : cycleDashes[(cycle - 1) % cycleDashes.count]
+    }
+
+    /// The outline of a bar (or legend box) from palette pass `cycle`: none for
+    /// the first pass, else a dark stroke in that pass's dash pattern.
+    static func barOutline(cycle: Int) -> [(String, String)] {
+        guard let dashes = dashes(cycle: cycle) else { return [] }
+        return [("stroke", outline), ("stroke-width", "1.50"), ("stroke-dasharray", dashes)]
     }
 }
 
@@ -46,6 +71,13 @@ struct ChartColorKey: Equatable, Sendable {
     /// The colour of `label` (the first palette colour for an unknown label).
     func color(for label: String) -> String {
         ChartStyle.color(indices[label] ?? 0)
+    }
+
+    /// The pass through the palette that `label`'s colour comes from (0 for an
+    /// unknown label); labels beyond the palette's length share a colour with
+    /// an earlier one and are told apart by `ChartStyle.dashes(cycle:)`.
+    func cycle(for label: String) -> Int {
+        ChartStyle.cycle(indices[label] ?? 0)
     }
 }
 

@@ -81,7 +81,10 @@ extension SVGChart {
         let (top, right) = (40.0, 20.0)
         let figure = ChartFigure(title: title, panelCount: panels.count, cellWidth: left + plotWidth + right,
                                  cellHeight: top + barPlotHeight + bottom,
-                                 legend: colors.labels.map { ChartLegendEntry(label: $0, color: colors.color(for: $0), mark: .box) })
+                                 legend: colors.labels.map {
+                                     ChartLegendEntry(label: $0, color: colors.color(for: $0), mark: .box,
+                                                      cycle: colors.cycle(for: $0))
+                                 })
 
         let layouts = zip(panels, extents).enumerated().map { index, pair in
             let (panel, extent) = pair
@@ -139,7 +142,7 @@ extension SVGChart {
             if let rect = bar.rect, let value = bar.value {
                 doc.element("rect", [("class", "bar"), tag, ("x", SVGDocument.px(rect.minX)), ("y", SVGDocument.px(rect.minY)),
                                      ("width", SVGDocument.px(rect.width)), ("height", SVGDocument.px(rect.height)),
-                                     ("fill", color)])
+                                     ("fill", color)] + ChartStyle.barOutline(cycle: figure.colors.cycle(for: bar.label)))
                 if let whisker = bar.whisker {
                     doc.open("g", [("class", "error-bar"), tag])
                     doc.line(x1: bar.centerX, y1: whisker.top, x2: bar.centerX, y2: whisker.bottom,

@@ -52,7 +52,8 @@ extension SVGChart {
                                  cellHeight: top + linePlotHeight + bottom,
                                  legend: colors.labels.map { label in
                                      ChartLegendEntry(label: label, color: colors.color(for: label),
-                                                      mark: references.contains(label) ? .dashedLine : .line)
+                                                      mark: references.contains(label) ? .dashedLine : .line,
+                                                      cycle: colors.cycle(for: label))
                                  })
         let layouts = extents.enumerated().map { index, extent in
             let cell = figure.cell(index)
@@ -63,6 +64,12 @@ extension SVGChart {
                                         hasData: extent.x != nil)
         }
         return ChartLineLayout(figure: figure, colors: colors, panels: layouts)
+    }
+
+    /// A reference level's dashes, or the dashes of its colour's palette pass.
+    private static func dashes(_ series: ChartSeries, colors: ChartColorKey) -> [(String, String)] {
+        let pattern = series.isReference ? ChartStyle.referenceDashes : ChartStyle.dashes(cycle: colors.cycle(for: series.label))
+        return pattern.map { [("stroke-dasharray", $0)] } ?? []
     }
 
     private static func isFinite(_ p: ChartPoint) -> Bool {
@@ -89,7 +96,7 @@ extension SVGChart {
             doc.element("polyline", [("class", "series"), ("data-label", series.label),
                                      ("points", SVGDocument.points(points)), ("fill", "none"), ("stroke", color),
                                      ("stroke-width", "2.00"), ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
-                                    + (series.isReference ? [("stroke-dasharray", ChartStyle.referenceDashes)] : []))
+                                    + dashes(series, colors: colors))
             guard points.count <= lineMarkerLimit, !series.isReference else { continue }
             doc.open("g", [("class", "markers"), ("data-label", series.label), ("fill", color)])
             for point in points {
