@@ -232,6 +232,10 @@ public final class ExperimentRunner {
         /// (another shard's, still running). A shard runs a dataset's final
         /// runs only once all of them are decided.
         public var undecided = 0
+        /// The records to render: those of the runs this call reached, and after
+        /// an interruption every stored run of the config, the ones it did not
+        /// reach included, so that tables written at a stop are as complete as
+        /// the store (what `storedRecords()` gives).
         public var records: [RunRecord] = []
     }
 
@@ -270,6 +274,7 @@ public final class ExperimentRunner {
             try train(part(finals), in: &session, summary: &summary, shouldStop: shouldStop)
             if summary.interrupted { break }
         }
+        if summary.interrupted && shard == nil { summary.records = try storedRecords() }
         return summary
     }
 

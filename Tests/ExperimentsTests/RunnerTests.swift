@@ -167,6 +167,25 @@ func temporaryFolder() throws -> URL {
         #expect(resumed.skipped == 1 && resumed.trained == 3 && !resumed.interrupted)
     }
 
+    /// A stop before the first run still reports the stored runs it never
+    /// reached, so that `bench run`'s tables at the stop match `bench table`'s.
+    @Test func anInterruptedRunReportsEveryStoredRun() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try parse(toyConfig(models: #"[{"model": "ItemBias", "parameters": {"reg_weight": [0, 0.1]}}]"#),
+                               registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        let complete = try runner.run()
+        #expect(complete.trained == 4 && complete.records.count == 4)
+        let first = try #require(runner.plan().first)
+        try FileManager.default.removeItem(at: runner.runsFolder.appendingPathComponent("\(first.key).json"))
+        let stopped = try runner.run { true }
+        // Stopped at the first run it reached, the one removed: it skipped none.
+        #expect(stopped.interrupted && stopped.trained == 0 && stopped.skipped == 0)
+        #expect(Set(stopped.records.map(\.key)) == Set(complete.records.map(\.key)).subtracting([first.key]))
+        #expect(stopped.records.count == 3)
+    }
+
     @Test func anUnwritableResultsFolderIsAnError() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
