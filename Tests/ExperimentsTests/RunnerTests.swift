@@ -152,12 +152,18 @@ func temporaryFolder() throws -> URL {
         #expect(again.trained == 0 && again.skipped == 7)
     }
 
-    @Test func interruptedRunsResumeWhereTheyStopped() throws {
+    /// A runner of ItemBias at reg_weight {0, 0.1} over the toy config's seeds
+    /// (four runs), on a fresh temporary folder that the caller removes.
+    func itemBiasGridRunner() throws -> (ExperimentRunner, URL) {
         let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
         let config = try parse(toyConfig(models: #"[{"model": "ItemBias", "parameters": {"reg_weight": [0, 0.1]}}]"#),
                                registry: registry)
-        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        return (try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet), folder)
+    }
+
+    @Test func interruptedRunsResumeWhereTheyStopped() throws {
+        let (runner, folder) = try itemBiasGridRunner()
+        defer { try? FileManager.default.removeItem(at: folder) }
         // Stop requested after the first run has trained its two epochs (polled once per run and once per epoch).
         var polls = 0
         let stopped = try runner.run { polls += 1; return polls > 3 }
@@ -170,11 +176,8 @@ func temporaryFolder() throws -> URL {
     /// A stop before the first run still reports the stored runs it never
     /// reached, so that `bench run`'s tables at the stop match `bench table`'s.
     @Test func anInterruptedRunReportsEveryStoredRun() throws {
-        let folder = try temporaryFolder()
+        let (runner, folder) = try itemBiasGridRunner()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = try parse(toyConfig(models: #"[{"model": "ItemBias", "parameters": {"reg_weight": [0, 0.1]}}]"#),
-                               registry: registry)
-        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
         let complete = try runner.run()
         #expect(complete.trained == 4 && complete.records.count == 4)
         let first = try #require(runner.plan().first)

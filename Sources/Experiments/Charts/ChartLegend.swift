@@ -37,7 +37,7 @@ enum ChartLegend {
             switch entry.mark {
             case .line:
                 doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
-                         attributes: ChartStyle.dashes(cycle: entry.cycle).map { [("stroke-dasharray", $0)] } ?? [])
+                         attributes: ChartStyle.lineDashes(cycle: entry.cycle))
             case .dashedLine:
                 doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
                          attributes: [("stroke-dasharray", ChartStyle.referenceDashes)])

@@ -47,6 +47,12 @@ enum ChartStyle {
         cycle <= 0 ? nil : cycleDashes[(cycle - 1) % cycleDashes.count]
     }
 
+    /// The `stroke-dasharray` of a line from palette pass `cycle`: none (solid)
+    /// for the first pass.
+    static func lineDashes(cycle: Int) -> [(String, String)] {
+        dashes(cycle: cycle).map { [("stroke-dasharray", $0)] } ?? []
+    }
+
     /// The outline of a bar (or legend box) from palette pass `cycle`: none for
     /// the first pass, else a dark stroke in that pass's dash pattern.
     static func barOutline(cycle: Int) -> [(String, String)] {

@@ -66,12 +66,6 @@ extension SVGChart {
         return ChartLineLayout(figure: figure, colors: colors, panels: layouts)
     }
 
-    /// A reference level's dashes, or the dashes of its colour's palette pass.
-    private static func dashes(_ series: ChartSeries, colors: ChartColorKey) -> [(String, String)] {
-        let pattern = series.isReference ? ChartStyle.referenceDashes : ChartStyle.dashes(cycle: colors.cycle(for: series.label))
-        return pattern.map { [("stroke-dasharray", $0)] } ?? []
-    }
-
     private static func isFinite(_ p: ChartPoint) -> Bool {
         p.x.isFinite && p.y.isFinite
     }
@@ -96,7 +90,8 @@ extension SVGChart {
             doc.element("polyline", [("class", "series"), ("data-label", series.label),
                                      ("points", SVGDocument.points(points)), ("fill", "none"), ("stroke", color),
                                      ("stroke-width", "2.00"), ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
-                                    + dashes(series, colors: colors))
+                                    + (series.isReference ? [("stroke-dasharray", ChartStyle.referenceDashes)]
+                                        : ChartStyle.lineDashes(cycle: colors.cycle(for: series.label))))
             guard points.count <= lineMarkerLimit, !series.isReference else { continue }
             doc.open("g", [("class", "markers"), ("data-label", series.label), ("fill", color)])
             for point in points {
