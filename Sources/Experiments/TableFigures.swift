@@ -43,18 +43,25 @@ extension ResultTables {
     }
 
     /// The chart metric per row as bars with ± std over the seeds, one panel per dataset.
+    /// While some bar has fewer seeds than the config lists (a run still to come), the
+    /// title says "up to" that many and points to the table, which gives each count.
     func testFigure() -> String {
         let column = config.output.chartMetric
+        var partial = false
         let panels = datasets.map { d in
             BarPanel(title: d.name, bars: config.models.compactMap { entry in
                 guard let row = row(entry.label, dataset: d.name) else { return nil }
                 let values = row.testValues(column).map(\.value)
                 guard !values.isEmpty else { return ChartBar(label: entry.label, value: nil, error: nil) }
+                if values.count < config.seeds.count { partial = true }
                 let (mean, std) = meanAndStd(values)
                 return ChartBar(label: entry.label, value: mean, error: values.count > 1 ? std : nil)
             })
         }
-        let spread = config.seeds.count > 1 ? " (mean ± std over \(config.seeds.count) seeds)" : ""
+        let n = config.seeds.count
+        let spread = n == 1 ? ""
+            : partial ? " (mean ± std over up to \(n) seeds; some bars have fewer, the table gives each count)"
+            : " (mean ± std over \(n) seeds)"
         return SVGChart.bars(title: "\(config.output.table): test \(column)\(spread)", yLabel: "test \(column)", panels: panels)
     }
 

@@ -189,6 +189,27 @@ func temporaryFolder() throws -> URL {
         #expect(stopped.records.count == 3)
     }
 
+    @Test func theTestFigureSaysWhenSomeBarsHaveFewerSeeds() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Tuned on seed 1; seed 2 runs only at the chosen point.
+        let config = try parse(toyConfig(models: #"[{"model": "ItemBias", "parameters": {"reg_weight": [0, 0.1]}}]"#,
+                                         extra: #", "tuning_seeds": 1"#), registry: registry)
+        let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
+        let records = try runner.run().records
+        #expect(records.count == 3)
+        func title(_ records: [RunRecord]) -> String? {
+            let tables = ResultTables(config: config, records: records, datasets: [("mmgcn-toy", "toy")], commit: "test")
+            let svg = try? #require(tables.figures().first { $0.0 == .test }?.1)
+            return svg.flatMap { parsedSVG($0).all("title").first?.text }
+        }
+        #expect(title(records) == "toy: test recall@10 (mean ± std over 2 seeds)")
+        // Without the seed-2 run the bar is seed 1 alone.
+        let partial = records.filter { $0.spec.seed == 1 }
+        #expect(partial.count == 2)
+        #expect(title(partial) == "toy: test recall@10 (mean ± std over up to 2 seeds; some bars have fewer, the table gives each count)")
+    }
+
     @Test func anUnwritableResultsFolderIsAnError() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
