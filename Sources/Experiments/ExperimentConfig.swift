@@ -84,7 +84,7 @@ public struct ExperimentConfig: Sendable {
 
     /// Training option keys a model entry may set.
     static let trainingKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "patience", "eval_every",
-                               "negative_items"]
+                               "negative_items", "valid_decimals"]
 
     /// The descriptor path of a dataset name (a name under `configsRoot/datasets`, or a path).
     static func descriptorPath(_ name: String, configsRoot: String) -> String {
@@ -355,6 +355,7 @@ public struct ExperimentConfig: Sendable {
         case "eval_every": options.evalEvery = try JSONReader.int(v, key: key, min: 1)
         case "learning_rate": options.learningRate = try JSONReader.double(v, key: key, positive: true)
         case "weight_decay": options.weightDecay = try JSONReader.double(v, key: key, positive: false)
+        case "valid_decimals": options.validDecimals = try JSONReader.int(v, key: key, min: 0, max: 15)
         case "negative_items":
             let expected = NegativeItems.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
             guard case let .string(text) = v else { throw ConfigError(key: key, "expected \(expected), got \(v.typeName)") }

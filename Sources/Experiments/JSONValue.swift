@@ -114,6 +114,12 @@ struct JSONReader {
         return try JSONReader.int(v, key: key(name), min: lowest)
     }
 
+    static func int(_ v: JSONValue, key: String, min lowest: Int, max highest: Int) throws -> Int {
+        let n = try int(v, key: key, min: lowest)
+        guard n <= highest else { throw ConfigError(key: key, "\(n) is out of range; expected \(lowest) to \(highest)") }
+        return n
+    }
+
     static func int(_ v: JSONValue, key: String, min lowest: Int) throws -> Int {
         let n: Int
         switch v {

@@ -107,7 +107,7 @@ public struct ResultTables {
             "; \"sampled\" columns rank the same test items among \($0) sampled non-interacted items per user (the MMGCN paper's protocol), from the same trained parameters"
         } ?? ""))
         let t = config.training
-        out.append("- Training: BPR, Adam, batch \(t.batchSize), at most \(t.epochs) epochs, early stop after \(t.patience) validations without gain in \(t.validMetric); test at the best validation epoch")
+        out.append("- Training: BPR, Adam, batch \(t.batchSize), at most \(t.epochs) epochs, early stop after \(t.patience) validations without gain in \(t.validMetric)\(t.validDecimals.map { " (rounded to \($0) decimals, as MMRec compares it)" } ?? ""); test at the best validation epoch")
         let tuning = config.seeds.prefix(config.tuningSeeds).map(String.init).joined(separator: ", ")
         out.append("- Selection: for each row and dataset, the grid point with the best mean validation \(t.validMetric) over seed(s) \(tuning); test decides nothing"
                    + (config.models.contains { $0.tunedAs != nil } ? ". A row marked † takes the point chosen for the row it names (see below)" : ""))

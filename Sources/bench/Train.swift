@@ -32,6 +32,9 @@ struct Train: ParsableCommand {
     var maskValidInTest = true
     @Option(name: .customLong("valid-metric"), help: "Validation metric that decides early stopping.")
     var validMetric = "recall@20"
+    @Option(name: .customLong("valid-decimals"),
+            help: "Round the validation metric to this many decimals before early stopping compares it (MMRec rounds to 4). Default: full precision.")
+    var validDecimals: Int?
     @Option(help: "Seed of initialisation, sampling and dropout.") var seed: UInt64 = 2024
     @Option(help: "Write the run's result as JSON to this path.") var output: String?
     @Flag(help: "No progress output.") var quiet = false
@@ -63,6 +66,13 @@ struct Train: ParsableCommand {
         options.learningRate = learningRate
         options.weightDecay = weightDecay
         options.patience = patience
+        for (flag, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--patience", patience)] where value < 1 {
+            throw ConfigError(key: flag, "got \(value); expected a positive integer")
+        }
+        if let validDecimals, !(0...15).contains(validDecimals) {
+            throw ConfigError(key: "--valid-decimals", "got \(validDecimals); expected an integer from 0 to 15")
+        }
+        options.validDecimals = validDecimals
         options.validMetric = try MetricKey(parsing: validMetric, key: "--valid-metric")
         guard let pool = NegativeItems(rawValue: negativeItems) else {
             throw ConfigError(key: "--negative-items", "got '\(negativeItems)'; expected all or trained")

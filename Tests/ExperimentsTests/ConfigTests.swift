@@ -82,6 +82,8 @@ func errorMessage(_ body: () throws -> Void) -> String {
              #"models[0].training.negative_items: got "cold"; expected "all" or "trained""#),
             (toyConfig(models: #"[{"model": "LightGCN", "training": {"negative_items": 1}}]"#),
              #"models[0].training.negative_items: expected "all" or "trained", got an integer"#),
+            (toyConfig(models: #"[{"model": "LightGCN", "training": {"valid_decimals": 16}}]"#),
+             "models[0].training.valid_decimals: 16 is out of range; expected 0 to 15"),
             (toyConfig(models: #"[{"model": "LightGCN", "protocol": {"ks": [5]}}]"#),
              "models[0].protocol.ks: unknown key"),
             (toyConfig(models: #"[{"model": "LightGCN", "parameters": {"compat": "mmrec:log2_loss"}}]"#),

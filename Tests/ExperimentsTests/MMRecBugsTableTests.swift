@@ -41,6 +41,10 @@ import VBPR
         // Validation items unmasked at test: a setting of the protocol, priced once, on both datasets.
         let unmasked = config.models.filter { $0.maskValidInTest == false }
         #expect(unmasked.map(\.model) == [LightGCNModel.name] && unmasked[0].datasets == nil)
+        // Early stopping on the metric rounded to 4 decimals: a training setting, priced once, on both datasets.
+        let rounded = config.models.filter { $0.training["valid_decimals"] != nil }
+        #expect(rounded.map(\.model) == [LightGCNModel.name] && rounded[0].datasets == nil)
+        #expect(rounded.first?.training["valid_decimals"] == [.int(4)] && rounded.first?.tunedAs == LightGCNModel.name)
         #expect(config.models.contains { $0.model == MostPopularModel.name })
         #expect(config.output.differences)
     }
@@ -81,6 +85,7 @@ import VBPR
                 #expect(record.spec.hyperparameters == expected, "\(entry.label)")
                 #expect(record.spec.training.negativeItems == (entry.training["negative_items"] == nil ? nil : .trained))
                 #expect(record.spec.maskValidInTest == (entry.maskValidInTest ?? true))
+                #expect(record.spec.training.validDecimals == (entry.training["valid_decimals"] == nil ? nil : 4))
             }
         }
         let tables = ResultTables(config: config, records: summary.records, datasets: [("mmgcn-toy", "toy")], commit: "test")

@@ -9,14 +9,19 @@ import Testing
 final class ScriptedModel: Recommender {
     static let name = "Scripted"
     static let hyperparameters: [HyperparameterSpec] = [
-        .integer("nan_from_epoch", default: 0, in: 0...100, "epoch from which the loss is NaN (0: never)")
+        .integer("nan_from_epoch", default: 0, in: 0...100, "epoch from which the loss is NaN (0: never)"),
+        .boolean("rising", default: false, "epoch 1 ranks each valid item second, later epochs first"),
     ]
     let epoch = Parameter(Tensor(scalar: 0), name: "epoch")
     let nanFrom: Int
+    let rising: Bool
     let validGood: Tensor, testGood: Tensor
+    /// Each user's valid item second, after item 5: NDCG@2 = 1/log₂3 = 0.6309.
+    let validSecond = Tensor([[0, 0, 5, 0, 0, 9], [0, 0, 0, 5, 0, 9], [0, 0, 0, 0, 0, 0]])
 
     init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
         nanFrom = hyperparameters.int("nan_from_epoch")
+        rising = hyperparameters.bool("rising")
         // See EvaluatorTests for the dataset. u0: valid {2}, test {3}; u1: valid {3}, test {4}.
         validGood = Tensor([[0, 0, 9, 0, 5, 0], [0, 0, 0, 9, 0, 5], [0, 0, 0, 0, 0, 0]])
         testGood = Tensor([[0, 0, 0, 9, 0, 0], [0, 0, 0, 0, 9, 0], [0, 0, 0, 0, 0, 0]])
@@ -35,7 +40,8 @@ final class ScriptedModel: Recommender {
     }
 
     func makeScorer() throws -> Scorer {
-        FixedScorer(matrix: epoch.value.scalar <= 1 ? validGood : testGood)
+        if rising { return FixedScorer(matrix: epoch.value.scalar <= 1 ? validSecond : validGood) }
+        return FixedScorer(matrix: epoch.value.scalar <= 1 ? validGood : testGood)
     }
 }
 
@@ -80,12 +86,14 @@ final class CachingScriptedModel: Recommender {
                                    (1, 2, .train), (1, 3, .valid), (1, 4, .test), (2, 5, .test)])
     }
 
-    func train(_ given: [String: HyperparameterValue], epochs: Int, patience: Int) throws -> TrainingResult {
+    func train(_ given: [String: HyperparameterValue], epochs: Int, patience: Int,
+               metric: MetricKey = MetricKey(.recall, at: 1), validDecimals: Int? = nil) throws -> TrainingResult {
         var options = TrainingOptions()
         options.epochs = epochs
         options.patience = patience
-        options.validMetric = MetricKey(.recall, at: 1)
-        let evaluator = Evaluator(dataset: dataset, protocol: EvaluationProtocol(metrics: [MetricKey(.recall, at: 1)]))
+        options.validMetric = metric
+        options.validDecimals = validDecimals
+        let evaluator = Evaluator(dataset: dataset, protocol: EvaluationProtocol(metrics: [metric]))
         let model = try ScriptedModel(dataset: dataset, hyperparameters: Hyperparameters(
             given, specs: ScriptedModel.hyperparameters, model: "Scripted"), seed: 1)
         return Trainer(dataset: dataset, options: options, evaluator: evaluator)
@@ -102,6 +110,23 @@ final class CachingScriptedModel: Recommender {
         #expect(result.valid![MetricKey(.recall, at: 1)] == 1)
         #expect(result.test![MetricKey(.recall, at: 1)] == 0)
         #expect(result.stopReason.contains("early stop at epoch 3"))
+    }
+
+    @Test func validDecimalsDecideTheBestEpochAndTheStop() throws {
+        // Valid NDCG@2: epoch 1 0.6309 (each valid item second), epochs 2-5 1.0 (first).
+        let ndcg = MetricKey(.ndcg, at: 2)
+        let exact = try train(["rising": .bool(true)], epochs: 5, patience: 2, metric: ndcg)
+        #expect(exact.bestEpoch == 2 && exact.epochs.count == 4)
+        #expect(abs(exact.epochs[0].valid![ndcg]! - 1 / log2(3.0)) < 1e-12)
+        // To one decimal 0.6 < 1.0: the same.
+        let one = try train(["rising": .bool(true)], epochs: 5, patience: 2, metric: ndcg, validDecimals: 1)
+        #expect(one.bestEpoch == 2 && one.epochs.count == 4)
+        // To no decimals both are 1: epoch 2 is no gain; stop after epoch 3, best epoch 1.
+        let none = try train(["rising": .bool(true)], epochs: 5, patience: 2, metric: ndcg, validDecimals: 0)
+        #expect(none.bestEpoch == 1 && none.epochs.count == 3)
+        #expect(none.stopReason.contains("(rounded to 0 decimals)"))
+        // The run reports the metrics themselves, not their rounded values.
+        #expect(none.valid![ndcg] == exact.epochs[0].valid![ndcg])
     }
 
     @Test func theTestScoresTheBestEpochsCachedRepresentation() throws {

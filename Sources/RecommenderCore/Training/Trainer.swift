@@ -31,12 +31,17 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     /// The items negatives are drawn from; nil is `.all`, and is how `.all`
     /// is stored, so that the keys of runs made before the option existed hold.
     public var negativeItems: NegativeItems?
+    /// Decimal places the validation metric is rounded to before early
+    /// stopping compares it (MMRec: 4; see `EarlyStopping`); nil, the
+    /// default, compares at full precision and keeps older runs' keys.
+    public var validDecimals: Int?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize = "batch_size", learningRate = "learning_rate", weightDecay = "weight_decay"
         case patience, evalEvery = "eval_every", validMetric = "valid_metric", negativeItems = "negative_items"
+        case validDecimals = "valid_decimals"
     }
 }
 
@@ -127,11 +132,10 @@ public final class Trainer {
         let runStart = DispatchTime.now().uptimeNanoseconds
         var rng = RandomGenerator(seed: seed, stream: 1)
         var records: [EpochRecord] = []
-        var best = -Double.infinity
+        var stopping = EarlyStopping(patience: options.patience, decimals: options.validDecimals)
         var bestEpoch: Int?
         var bestValid: EvaluationResult?
         var snapshot: [Tensor] = []
-        var sinceBest = 0
         var stopReason = "reached \(options.epochs) epochs"
         let key = options.validMetric
 
@@ -199,24 +203,20 @@ public final class Trainer {
                 }
                 record.valid = result.values
                 record.evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
-                let value = result[key]
-                if value > best {
-                    best = value
+                let (isBest, stopsHere) = stopping.observe(result[key])
+                if isBest {
                     bestEpoch = epoch
                     bestValid = result
                     snapshot = (parameters + model.buffers).map(\.value)
-                    sinceBest = 0
-                } else {
-                    sinceBest += 1
-                    if sinceBest >= options.patience {
-                        stopReason = "early stop at epoch \(epoch): no gain in \(key) for \(options.patience) validations"
-                        stop = true
-                    }
+                } else if stopsHere {
+                    let rounded = options.validDecimals.map { " (rounded to \($0) decimals)" } ?? ""
+                    stopReason = "early stop at epoch \(epoch): no gain in \(key)\(rounded) for \(options.patience) validations"
+                    stop = true
                 }
             }
             records.append(record)
             progress.epoch(epoch, of: options.epochs, loss: record.loss, metric: key.description,
-                           value: record.valid?[key], best: bestEpoch == nil ? nil : best, bestEpoch: bestEpoch,
+                           value: record.valid?[key], best: bestValid?[key], bestEpoch: bestEpoch,
                            secondsPerEpoch: trainSeconds)
             if stop { break }
         }
@@ -225,7 +225,7 @@ public final class Trainer {
         do {
             let scorer = try model.makeScorer()
             let test = try evaluator.evaluate(scorer, on: .test)
-            progress.note("\(stopReason); best epoch \(bestEpoch ?? 0): valid \(key) \(String(format: "%.4f", best)), test \(key) \(String(format: "%.4f", test[key]))")
+            progress.note("\(stopReason); best epoch \(bestEpoch ?? 0): valid \(key) \(String(format: "%.4f", bestValid?[key] ?? -Double.infinity)), test \(key) \(String(format: "%.4f", test[key]))")
             let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
             var embedding: EmbeddingProjection?
             // A projection to two components needs vectors of width two or more.
