@@ -355,7 +355,9 @@ public struct ExperimentConfig: Sendable {
         case "eval_every": options.evalEvery = try JSONReader.int(v, key: key, min: 1)
         case "learning_rate": options.learningRate = try JSONReader.double(v, key: key, positive: true)
         case "weight_decay": options.weightDecay = try JSONReader.double(v, key: key, positive: false)
-        case "valid_decimals": options.validDecimals = try JSONReader.int(v, key: key, min: 0, max: 15)
+        case "valid_decimals":
+            let range = EarlyStopping.decimalsRange
+            options.validDecimals = try JSONReader.int(v, key: key, min: range.lowerBound, max: range.upperBound)
         case "negative_items":
             let expected = NegativeItems.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
             guard case let .string(text) = v else { throw ConfigError(key: key, "expected \(expected), got \(v.typeName)") }

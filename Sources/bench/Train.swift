@@ -69,8 +69,9 @@ struct Train: ParsableCommand {
         for (flag, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--patience", patience)] where value < 1 {
             throw ConfigError(key: flag, "got \(value); expected a positive integer")
         }
-        if let validDecimals, !(0...15).contains(validDecimals) {
-            throw ConfigError(key: "--valid-decimals", "got \(validDecimals); expected an integer from 0 to 15")
+        let decimals = EarlyStopping.decimalsRange
+        if let validDecimals, !decimals.contains(validDecimals) {
+            throw ConfigError(key: "--valid-decimals", "got \(validDecimals); expected an integer from \(decimals.lowerBound) to \(decimals.upperBound)")
         }
         options.validDecimals = validDecimals
         options.validMetric = try MetricKey(parsing: validMetric, key: "--valid-metric")

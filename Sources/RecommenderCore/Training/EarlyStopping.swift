@@ -10,6 +10,9 @@ import Foundation
 /// fourth decimal is no gain there, so MMRec stops earlier and keeps an
 /// earlier best epoch. nil compares the metric at full precision.
 public struct EarlyStopping: Sendable, Equatable {
+    /// The decimal places `decimals` may take (a double holds about 15 to 17 significant digits).
+    public static let decimalsRange = 0...15
+
     public let patience: Int
     public let decimals: Int?
     /// The best (rounded, with `decimals`) value so far; -∞ before the first validation.
@@ -19,7 +22,7 @@ public struct EarlyStopping: Sendable, Equatable {
 
     public init(patience: Int, decimals: Int? = nil) {
         precondition(patience > 0, "EarlyStopping: patience must be positive")
-        precondition(decimals.map { (0...15).contains($0) } ?? true, "EarlyStopping: decimals must be in 0...15")
+        precondition(decimals.map(Self.decimalsRange.contains) ?? true, "EarlyStopping: decimals must be in \(Self.decimalsRange)")
         self.patience = patience
         self.decimals = decimals
     }
