@@ -1,6 +1,6 @@
 import RecommenderCore
 
-/// DisenGCN's hyper-parameters (MODELS.md Part 2, "DisenGCN"), checked against each other.
+/// DisenGCN's hyper-parameters (docs/models/DisenGCN.md), checked against each other.
 struct DisenGCNConfiguration {
     /// d, the size of every layer's output c_v.
     let embeddingSize: Int

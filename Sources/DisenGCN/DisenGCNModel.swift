@@ -1,7 +1,7 @@
 import GraphKit
 import RecommenderCore
 
-/// DisenGCN (Ma et al., ICML'19) for recommendation, as specified in MODELS.md
+/// DisenGCN (Ma et al., ICML'19) for recommendation, as specified in docs/models/DisenGCN.md
 /// Part 2, "DisenGCN".
 ///
 /// Users and items are the nodes of the bipartite training graph, with both

@@ -2,7 +2,7 @@ import Foundation
 import GraphKit
 import RecommenderCore
 
-/// DualGNN (Wang et al., IEEE TMM 2023), as specified in MODELS.md Part 2.
+/// DualGNN (Wang et al., IEEE TMM 2023), as specified in docs/models/DualGNN.md.
 ///
 /// Per modality m, items are projected D_m → 4d → d and users hold a
 /// preference P_m; x^m = P_m ‖ x_items^m is L2-normalised by row and convolved

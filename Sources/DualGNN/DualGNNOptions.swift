@@ -1,7 +1,7 @@
 import GraphKit
 import RecommenderCore
 
-/// What MMRec's DualGNN does differently from the paper (MODELS.md Part 4).
+/// What MMRec's DualGNN does differently from the paper (docs/models/DualGNN.md).
 /// The names are `compat`'s "mmrec:NAME" values.
 public enum DualGNNMMRecBehaviour: String, CaseIterable, Hashable, Sendable {
     /// The BPR term in log2: −mean log₂ σ(y_ui − y_uj).

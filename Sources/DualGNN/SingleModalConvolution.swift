@@ -2,7 +2,7 @@ import GraphKit
 import RecommenderCore
 
 /// DualGNN's single-modal representation learning for one modality m
-/// (MODELS.md, DualGNN steps 1–2): the item projection, the users' preference
+/// (docs/models/DualGNN.md, steps 1–2): the item projection, the users' preference
 /// table P_m, and the two-hop "simplified graph operation" on the user–item graph.
 public struct SingleModalConvolution {
     /// The modality this branch reads.

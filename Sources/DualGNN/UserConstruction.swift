@@ -1,7 +1,7 @@
 import GraphKit
 
 /// How DualGNN builds a user's multi-modal vector ũ_u from its single-modal
-/// representations r_u^m (MODELS.md, DualGNN step 3).
+/// representations r_u^m (docs/models/DualGNN.md, step 3).
 public enum UserConstruction: String, Sendable, CaseIterable {
     /// ũ_u = Σ_m α_{u,m} r_u^m with α trainable per user.
     case weightedSum = "weighted_sum"
@@ -14,7 +14,7 @@ public enum UserConstruction: String, Sendable, CaseIterable {
 }
 
 extension UserConstruction {
-    /// ũ (U × d) from the users' single-modal representations r^m (MODELS.md,
+    /// ũ (U × d) from the users' single-modal representations r^m (docs/models/DualGNN.md,
     /// DualGNN step 3). `alpha` (U × M) is read by `.weightedSum`, `mlp` (M·d → d)
     /// by `.catMLP`.
     func construct(_ r: [Variable], alpha: Variable?, mlp: Linear?) -> Variable {

@@ -1,7 +1,7 @@
 import Foundation
 import GraphKit
 
-/// One epoch's user–user message graph (MODELS.md, DualGNN step 4): each user
+/// One epoch's user–user message graph (docs/models/DualGNN.md, step 4): each user
 /// with at least one co-occurring user receives k messages, one per (padded)
 /// top-k neighbour, with weight w_uv.
 public struct UserGraph: Sendable {
@@ -22,7 +22,7 @@ extension UserCooccurrence {
     /// Whether any user has a co-occurring user at all (else there is no user graph).
     var hasEdges: Bool { neighbours.contains { !$0.isEmpty } }
 
-    /// One sample of the user graph, padded as MODELS.md says (paper) or as
+    /// One sample of the user graph, padded as docs/models/DualGNN.md says (paper) or as
     /// MMRec's `topk_sample` does (`polyaUrnPadding`).
     ///
     /// The paper form pads a user with fewer than k neighbours by drawing

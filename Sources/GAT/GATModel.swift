@@ -2,7 +2,7 @@ import GraphKit
 import RecommenderCore
 
 /// GAT (Veličković et al., ICLR'18) for recommendation, as specified in
-/// MODELS.md Part 2: graph attention layers over the users and items of the
+/// docs/models/GAT.md: graph attention layers over the users and items of the
 /// training graph, with the ID embeddings E⁰ as inputs.
 ///
 /// Nodes are users 0..<U, then items; messages flow along both directions of
@@ -33,7 +33,7 @@ public final class GATModel: Recommender {
     public let itemEmbedding: Parameter
     /// The L attention layers, input first.
     public let layers: [GraphAttentionLayer]
-    /// W_f, b_f with `features: true` (MODELS.md, "Features for the GNN baselines").
+    /// W_f, b_f with `features: true` (docs/models/gnn-features.md).
     public let itemFeatures: ItemFeatureInput?
 
     public init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {

@@ -28,7 +28,7 @@ public enum FusionMode: String, Sendable, CaseIterable {
     case id
 }
 
-/// What MMRec's GRCN does differently from the paper (MODELS.md Part 4),
+/// What MMRec's GRCN does differently from the paper (docs/models/GRCN.md),
 /// besides hard pruning (`pruning: "hard"`). The names are `compat`'s
 /// "mmrec:NAME" values.
 public enum GRCNMMRecBehaviour: String, CaseIterable, Hashable, Sendable {

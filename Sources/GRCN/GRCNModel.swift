@@ -1,7 +1,7 @@
 import GraphKit
 import RecommenderCore
 
-/// GRCN (Wei et al., MM'20), as specified in MODELS.md Part 2.
+/// GRCN (Wei et al., MM'20), as specified in docs/models/GRCN.md.
 ///
 /// Per modality, a prototypical network routes item content to user
 /// prototypes (eqs. 1-4) and scores every edge in both directions (eq. 5). The
@@ -49,7 +49,7 @@ public final class GRCNModel: Recommender {
         graph = dataset.graph
         let nodes = dataset.userCount + dataset.itemCount
         var rng = RandomGenerator(seed: seed, stream: 0)
-        // Xavier uniform (MODELS.md's default); the reference's Xavier normal has the same variance.
+        // Xavier uniform (the suite's default, docs/MODELS.md); the reference's Xavier normal has the same variance.
         let mmrecDraws = configuration.compat.has(.initialisation)
         let draw = mmrecDraws ? Initializer.xavierNormal : Initializer.xavierUniform
         idEmbedding = Parameter(draw(nodes, configuration.embeddingSize, &rng), name: "id_embedding")
@@ -149,7 +149,7 @@ public final class GRCNModel: Recommender {
         return bprLoss(positive: pos, negative: neg) + regularizer(batch, f)
     }
 
-    /// Eq. 13's λ‖θ‖ as MODELS.md item 8: batch means of squared norms of the
+    /// Eq. 13's λ‖θ‖ as docs/models/GRCN.md says: batch means of squared norms of the
     /// raw rows; or MMRec's means over entries (`regulariser`).
     func regularizer(_ batch: TrainingBatch, _ f: Forward) -> Variable {
         let (b, d, λ) = (batch.count, configuration.embeddingSize, configuration.regWeight)

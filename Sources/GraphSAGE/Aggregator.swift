@@ -1,6 +1,6 @@
 import GraphKit
 
-/// AGG^l of a GraphSAGE layer (Hamilton et al., NeurIPS'17, §3.3; MODELS.md Part 2).
+/// AGG^l of a GraphSAGE layer (Hamilton et al., NeurIPS'17, §3.3; docs/models/GraphSAGE.md).
 public enum Aggregator: String, CaseIterable, Sendable {
     /// The mean of the neighbours' rows: a one-sided normalised sparse product.
     case mean

@@ -2,13 +2,13 @@ import GraphKit
 import RecommenderCore
 
 /// GraphSAGE (Hamilton et al., NeurIPS'17) for recommendation, as specified in
-/// MODELS.md Part 2: full-neighbourhood GraphSAGE layers on the bipartite
+/// docs/models/GraphSAGE.md: full-neighbourhood GraphSAGE layers on the bipartite
 /// training graph, from the ID embeddings E⁰ (plus W_f f_i + b_f on items with
 /// `features: true`), final e = h^L, y_ui = e_u · e_i, and loss
 /// BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
 ///
 /// No neighbour sampling: every layer aggregates the whole neighbourhood, so the
-/// optional `fanout` of MODELS.md is not offered.
+/// optional `fanout` of the paper is not offered.
 public final class GraphSAGEModel: Recommender {
     public static let name = "GraphSAGE"
 

@@ -1,15 +1,15 @@
 import GraphKit
 import RecommenderCore
 
-/// LightGCN (He et al., SIGIR'20), as specified in MODELS.md Part 2.
+/// LightGCN (He et al., SIGIR'20), as specified in docs/models/LightGCN.md.
 ///
 /// E^{l+1} = Â E^l with Â = D^{-1/2} A D^{-1/2} on the bipartite training graph
-/// (eq. 3), the final embedding the mean of E^0 … E^L (eq. 4), y_ui = e_u · e_i
+/// (eq. 7; eq. 3 per node), the final embedding the mean of E^0 … E^L (eq. 4), y_ui = e_u · e_i
 /// (eq. 5), and loss BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
 ///
 /// MMRec's port differs in one behaviour (`compat`, see `MMRecBehaviour`).
 public final class LightGCNModel: Recommender {
-    /// What MMRec's LightGCN does differently from the paper (MODELS.md Part 4).
+    /// What MMRec's LightGCN does differently from the paper (docs/models/LightGCN.md).
     public enum MMRecBehaviour: String, CaseIterable, Hashable, Sendable {
         /// MMRec's EmbLoss: λ (‖E_u‖_F + ‖E_i‖_F + ‖E_j‖_F) / B over the batch's
         /// layer-0 rows, with non-squared norms, instead of λ Σ‖·‖² / (2B).

@@ -1,7 +1,7 @@
 import GraphKit
 import RecommenderCore
 
-/// MMGCN (Wei et al., MM'19), as specified in MODELS.md Part 2.
+/// MMGCN (Wei et al., MM'19), as specified in docs/models/MMGCN.md.
 ///
 /// One graph convolution network per modality on its own copy of the training
 /// graph (`ModalityBranch`, eqs. 1-8); the final user and item vectors are the
@@ -12,7 +12,7 @@ import RecommenderCore
 /// g_co, (concat, false) g_co-id, (element, true) g_ele, (element, false)
 /// g_ele-id; its Table 4 is `n_layers` 1, 2, 3.
 ///
-/// `compat: "mmrec"` is MMRec's port (MODELS.md Part 4): concatenation always
+/// `compat: "mmrec"` is MMRec's port (docs/models/MMGCN.md): concatenation always
 /// (its flag is the truthy string 'False'), exactly three layers, ID embeddings
 /// and user preferences never trained (not registered as parameters), the mean
 /// over modalities instead of the sum, the visual features always projected to
@@ -21,7 +21,7 @@ import RecommenderCore
 /// evaluation from the last training batch. Each behaviour that has no
 /// hyper-parameter of its own can be switched on alone (`MMRecBehaviour`).
 public final class MMGCNModel: Recommender {
-    /// What MMRec's MMGCN does differently from the paper (MODELS.md Part 4),
+    /// What MMRec's MMGCN does differently from the paper (docs/models/MMGCN.md),
     /// besides three layers (`n_layers: 3`) and concatenation (`combination:
     /// "concat"`, the default). The names are `compat`'s "mmrec:NAME" values.
     public enum MMRecBehaviour: String, CaseIterable, Hashable, Sendable {

@@ -1,7 +1,7 @@
 import GraphKit
 
 /// One NGCF embedding-propagation layer (Wang et al., SIGIR'19, eq. 7 in matrix
-/// form; MODELS.md Part 2):
+/// form; docs/models/NGCF.md):
 ///
 ///     E^{l+1} = LeakyReLU_{0.2}( (L_norm + I) E^l W1 + b1 + (L_norm E^l ⊙ E^l) W2 + b2 ),
 ///

@@ -2,7 +2,7 @@ import GraphKit
 import RecommenderCore
 
 /// NGCF, Neural Graph Collaborative Filtering (Wang et al., SIGIR'19), as
-/// specified in MODELS.md Part 2.
+/// specified in docs/models/NGCF.md.
 ///
 /// E⁰ as in LightGCN (with `features: true`, an item's row is e⁰_i + W_f f_i + b_f).
 /// Each of the L layers (`EmbeddingPropagation`, eq. 7) is followed by message

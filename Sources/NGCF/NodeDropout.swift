@@ -1,6 +1,6 @@
 import GraphKit
 
-/// Node dropout (NGCF, Wang et al., SIGIR'19, §2.4.2; MODELS.md Part 2): in
+/// Node dropout (NGCF, Wang et al., SIGIR'19, §2.4.2; docs/models/NGCF.md): in
 /// each training batch, every edge of L_norm is dropped with probability p and
 /// the kept ones are rescaled by 1/(1-p), so that L_norm keeps its expectation.
 ///

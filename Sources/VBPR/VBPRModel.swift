@@ -1,15 +1,15 @@
 import GraphKit
 import RecommenderCore
 
-/// VBPR (He & McAuley, AAAI'16), as specified in MODELS.md Part 2.
+/// VBPR (He & McAuley, AAAI'16), as specified in docs/models/VBPR.md.
 ///
 /// Paper form (`biases: true`): y_ui = β_i + γ_u·γ_i + θ_u·(E f_i) + β'·f_i
-/// (eq. 2, without α and β_u, which do not change a ranking), where f_i is the
+/// (eq. 4, without α and β_u, which do not change a ranking), where f_i is the
 /// concatenation of all the item's modalities. With `biases: false` (and under
 /// `compat: "mmrec"`) it is MMRec's form: user = γ_u ‖ θ_u ∈ R^{2d}, item =
 /// γ_i ‖ (W f_i + b), y = user · item.
 public final class VBPRModel: Recommender {
-    /// What MMRec's VBPR does differently from the paper (MODELS.md Part 4),
+    /// What MMRec's VBPR does differently from the paper (docs/models/VBPR.md),
     /// besides having no biases (`biases: false`).
     public enum MMRecBehaviour: String, CaseIterable, Hashable, Sendable {
         /// MMRec's EmbLoss on the batch's whole user and item vectors:

@@ -239,7 +239,9 @@ import TestSupport
             var rng = RandomGenerator(seed: 1)
             return model.loss(batch, on: Tape.noGrad(), rng: &rng).value.scalar
         }
-        // Same seed, so the same E⁰ and layer weights (every layer is d → d whatever K is).
+        // Same seed, so the same E⁰ and layer weights (every layer is d → d whatever K is),
+        // except with `features`, whose W_f and b_f are drawn before the layers; the
+        // feature path itself is checked by featuresFeedTheItemInput.
         let base = try loss([:])
         for variant: [String: HyperparameterValue] in [
             ["n_factors": .int(2)], ["n_iterations": .int(1)], ["n_iterations": .int(0)],

@@ -7,7 +7,7 @@ import TestSupport
 
 @Suite struct MMGCNTests {
     /// One layer of one branch for one node, in Double with plain loops from the
-    /// parameters: the equations of MODELS.md written out independently of GraphKit.
+    /// parameters: the equations of docs/models/MMGCN.md written out independently of GraphKit.
     static func layerByHand(_ branch: ModalityBranch, node v: Int, data: Dataset, ids: [[Double]]?,
                             aggregation: String, combination: String) -> [Double] {
         let users = data.userCount

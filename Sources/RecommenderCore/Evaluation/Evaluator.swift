@@ -1,7 +1,7 @@
 import Foundation
 import GraphKit
 
-/// How models are judged (MODELS.md Part 1).
+/// How models are judged (docs/MODELS.md).
 public struct EvaluationProtocol: Sendable, Equatable {
     /// Full ranking over all items, or the MMGCN paper's sampled candidates.
     public enum Ranking: Sendable, Equatable {

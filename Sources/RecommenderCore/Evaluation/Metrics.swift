@@ -1,6 +1,6 @@
 import Foundation
 
-/// A ranking metric of MODELS.md Part 1.
+/// A ranking metric of docs/MODELS.md.
 public enum RankingMetric: String, CaseIterable, Sendable, Codable {
     case recall, precision, ndcg, hit, map
 }

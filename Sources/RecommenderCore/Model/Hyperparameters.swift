@@ -44,7 +44,7 @@ public enum HyperparameterValue: Equatable, Hashable, Sendable, Codable, CustomS
     }
 }
 
-/// One hyper-parameter a model accepts: its JSON key (the name in MODELS.md
+/// One hyper-parameter a model accepts: its JSON key (the name in docs/models/
 /// and the papers), its type and range, its default, and what it does.
 public struct HyperparameterSpec: Sendable {
     /// The allowed values.

@@ -1,7 +1,7 @@
 import GraphKit
 
 extension HyperparameterSpec {
-    /// The `features` switch of the GNN baselines (MODELS.md, "Features for the
+    /// The `features` switch of the GNN baselines (docs/models/gnn-features.md,
     /// GNN baselines"): feed the items' multimodal features to an ID model, as
     /// the MMGCN and GRCN papers did for their baselines.
     public static let itemFeatures = HyperparameterSpec.boolean(
@@ -11,7 +11,7 @@ extension HyperparameterSpec {
 
 /// The item input of a GNN baseline with `features: true`: e⁰_i + W_f f_i + b_f,
 /// where f_i concatenates the item's modalities and W_f, b_f are learned
-/// (MODELS.md, "Features for the GNN baselines"). Users keep their ID rows.
+/// (docs/models/gnn-features.md). Users keep their ID rows.
 public struct ItemFeatureInput {
     /// f, I × ΣD_m: every modality the dataset provides, concatenated.
     public let features: Tensor

@@ -5,7 +5,7 @@ import GraphKit
 /// their `full_sort_predict` scores with the representation cached by the
 /// last training batch's forward pass (`self.result`, `result_embed`), that
 /// is, in training mode and from the parameters before that batch's optimiser
-/// step, instead of recomputing it from the current parameters (MODELS.md
+/// step, instead of recomputing it from the current parameters (docs/MODELS.md,
 /// Part 1, "Scores for evaluation are computed fresh"). The paper mode never
 /// uses it.
 ///

@@ -6,7 +6,7 @@ public func bprLoss(positive: Variable, negative: Variable) -> Variable {
     mean(softplus(negative - positive))
 }
 
-/// The default L2 regulariser of MODELS.md: λ · Σ_k ‖E_k‖² / (2B) over the
+/// The default L2 regulariser of docs/MODELS.md: λ · Σ_k ‖E_k‖² / (2B) over the
 /// batch's rows E_k (LightGCN paper's form).
 public func l2Regularization(_ rows: [Variable], weight: Float, batchSize: Int) -> Variable {
     precondition(!rows.isEmpty, "l2Regularization: no rows")

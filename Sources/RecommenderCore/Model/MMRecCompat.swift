@@ -1,6 +1,6 @@
 /// Which of MMRec's behaviours a model runs with, read from its `compat`
-/// hyper-parameter (MODELS.md Part 4):
-/// - `"paper"` (the default): none, the model as its paper and MODELS.md say;
+/// hyper-parameter (docs/MODELS.md, "Compatibility with MMRec"):
+/// - `"paper"` (the default): none, the model as its paper and docs/models/ say;
 /// - `"mmrec"`: all of them, MMRec's port, so that a number can be checked
 ///   against MMRec's;
 /// - `"mmrec:NAME"`: that one behaviour alone on top of the paper's model, so

@@ -1,6 +1,6 @@
 import GraphKit
 
-/// Most popular (MODELS.md Part 1, "Most-popular"), registered as a model so
+/// Most popular (docs/models/MostPopular.md), registered as a model so
 /// that it is a row of every table: each item's score is its degree in the
 /// training split, the same for every user. Nothing is trained; validation and
 /// test go through the same evaluator as every model, with its masking and its

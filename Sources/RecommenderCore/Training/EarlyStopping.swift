@@ -1,6 +1,6 @@
 import Foundation
 
-/// The early-stopping rule (MODELS.md Part 1, Training): a validation is a gain
+/// The early-stopping rule (docs/MODELS.md, "Training"): a validation is a gain
 /// when its metric is strictly above the best so far; after `patience`
 /// validations without a gain, training stops.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import GraphKit
 
-/// Which items a negative is drawn from (MODELS.md Part 1, Training).
+/// Which items a negative is drawn from (docs/MODELS.md, "Training").
 public enum NegativeItems: String, Sendable, Codable, CaseIterable {
     /// Any item the user has not trained on.
     case all
@@ -11,7 +11,7 @@ public enum NegativeItems: String, Sendable, Codable, CaseIterable {
     case trained
 }
 
-/// Training settings shared by all models (MODELS.md Part 1). JSON keys are
+/// Training settings shared by all models (docs/MODELS.md). JSON keys are
 /// the snake_case names.
 public struct TrainingOptions: Sendable, Equatable, Codable {
     /// Maximum number of epochs.
