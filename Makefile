@@ -3,7 +3,7 @@ SWIFT        ?= swift
 ## TARGET_CPU: empty (the default) builds portable x86-64 code that runs on every
 ## node of a mixed cluster; TARGET_CPU=native (or a CPU name such as
 ## sapphirerapids) compiles Swift and C for that CPU. Measured 4-11% faster on
-## an AMD EPYC and no clear gain on an Intel Xeon (README, "The CPU and its BLAS
+## an AMD EPYC and no clear gain on an Intel Xeon (docs/performance.md, "The CPU and its BLAS
 ## kernel"); the BLAS kernel, which is chosen at run time, matters far more.
 TARGET_CPU   ?=
 CPU_FLAGS     = $(if $(TARGET_CPU),-Xswiftc -target-cpu -Xswiftc $(TARGET_CPU) -Xcc -march=$(TARGET_CPU))
@@ -80,7 +80,7 @@ test-slurm: deps verify-data
 	$(SWIFT) build -c release -Xswiftc -enable-testing --product bench $(CPU_FLAGS)
 	bash Tests/Slurm/test-slurm.sh $(BENCH)
 
-## benchmarks: the package-benchmark suites in Benchmarks/ (release; see README "Benchmarks").
+## benchmarks: the package-benchmark suites in Benchmarks/ (release; see docs/performance.md, "Benchmarks").
 benchmarks: deps
 	$(SWIFT) package benchmark
 

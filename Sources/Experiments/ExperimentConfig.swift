@@ -3,8 +3,8 @@ import ModelRegistry
 import RecommenderCore
 
 /// An experiment: one or more datasets, one protocol, a list of model entries
-/// (each possibly a grid), a list of seeds, and the table to write. See the
-/// README's "Experiment configs" for the schema.
+/// (each possibly a grid), a list of seeds, and the table to write. See
+/// docs/experiments.md for the schema.
 public struct ExperimentConfig: Sendable {
     /// The config's name: its tables go to Results/NAME/.
     public var name: String

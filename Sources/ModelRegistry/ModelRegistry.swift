@@ -11,8 +11,9 @@ import VBPR
 
 /// The models the suite can run, by name.
 ///
-/// Adding a model is a new target, one line in Package.swift, and one line in
-/// `standard` below. A test can build a registry with a model of its own.
+/// Adding a model is a new target, its lines in Package.swift, and an import and
+/// one line in `standard` below (docs/experiments.md, "Adding a baseline"). A
+/// test can build a registry with a model of its own.
 public struct ModelRegistry: Sendable {
     /// Every model of the suite, and most popular, the reference every table has.
     public static let standard = ModelRegistry(models: [

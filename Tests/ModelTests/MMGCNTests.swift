@@ -122,7 +122,7 @@ import TestSupport
         expectLossFellEveryEpoch(result)
     }
 
-    /// lr 1e-4, read off validation only (see README): at the default 1e-3,
+    /// lr 1e-4, read off validation only (see docs/running.md, "Models so far"): at the default 1e-3,
     /// MMGCN's validation recall peaks after one epoch and falls back to most
     /// popular's level; at 1e-4 it reaches 0.0817 at epoch 3 (1.30 ×, seed 1).
     @Test func beatsMostPopularByTenPercentOnTikTokValidation() throws {
