@@ -12,6 +12,10 @@ APT_PACKAGES  = libopenblas-dev liblapacke-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
+## JOBS: training processes side by side for `make tables` (one worker thread
+## each; `bench run --jobs`): the machine's cores, at most 8 (each process
+## holds its datasets, about 0.3 GB for the tables' largest).
+JOBS         ?= $(shell n=$$(nproc); [ $$n -gt 8 ] && n=8; echo $$n)
 
 .PHONY: all main bench build deps test test-second-kernel test-slurm benchmarks tables tables-render verify-data clean
 
@@ -31,7 +35,7 @@ main: build verify-data
 ## reused. From scratch: rm -rf Results/paper-tables, then make tables.
 tables: build verify-data
 	@for config in Configs/tables/*.json; do \
-	  echo "== $$config"; $(BENCH) run --quiet $$config || exit $$?; \
+	  echo "== $$config"; $(BENCH) run --quiet --jobs $(JOBS) $$config || exit $$?; \
 	done
 
 ## tables-render: re-render every table and figure from the stored runs, training nothing.
@@ -55,9 +59,11 @@ deps:
 build: deps
 	$(SWIFT) build -c release $(CPU_FLAGS)
 
-## test: every test, in release (numeric Swift is 10-100x slower in debug).
+## test: every test, in release (numeric Swift is 10-100x slower in debug). The
+## build includes bench, which some tests run as a process.
 test: deps verify-data
-	$(RELEASE_TEST)
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests $(CPU_FLAGS)
+	$(RELEASE_TEST) --skip-build
 
 ## test-second-kernel: the model tests again under a second OpenBLAS kernel, one
 ## instruction-set level below the one in use (Haswell on an AVX-512 CPU), which

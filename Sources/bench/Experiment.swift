@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Experiments
 import Foundation
+import GraphKit
 import ModelRegistry
 import RecommenderCore
 import Synchronization
@@ -66,9 +67,25 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Run only the tuning runs, or only the final runs that the stored tuning runs decide (as the Slurm scripts do).",
                                valueName: "tuning|final"))
     var stage: String?
+    @Option(help: ArgumentHelp(
+        "Train with N processes of bench side by side, each a shard with one worker thread: on a machine with N cores, more runs an hour than one process with N threads, and the same results.",
+        valueName: "N"))
+    var jobs = 1
+    @Option(help: ArgumentHelp("Worker threads of this process (default: the machine's cores). Results do not depend on it.",
+                               valueName: "N"))
+    var workers: Int?
 
     func run() throws {
         let config = try options.load()
+        if let workers {
+            guard workers >= 1 else { throw ValidationError("--workers \(workers): expected a positive integer") }
+            Parallelism.setWorkers(workers)
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs \(jobs): expected a positive integer") }
+        if jobs > 1 {
+            guard shard == nil && stage == nil else { throw ValidationError("--jobs runs every shard and stage itself; drop --shard and --stage") }
+            return try runJobs(config)
+        }
         let part = try shard.map { try resolveShard($0) }
         let only: PlannedRun.Stage?
         switch stage {
@@ -108,6 +125,42 @@ struct Run: ParsableCommand {
             print("interrupted: rerun the same command to finish the missing runs")
             throw ExitCode(130)
         }
+        print("")
+        print(try String(contentsOf: table, encoding: .utf8))
+    }
+
+    /// `--jobs N`: both stages in N shard processes, then the tables from the store.
+    func runJobs(_ config: ExperimentConfig) throws {
+        let runner: ExperimentRunner
+        do {
+            runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            try runner.prepareOutput()
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+        let storedBefore = Set(try runner.storedRecords().map(\.key))
+        FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
+        let program = URL(fileURLWithPath: CommandLine.arguments[0])
+        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : [])
+        let local = LocalJobs(jobs: jobs, program: program, common: common)
+        let handlers = installStopHandlers()
+        defer { handlers.forEach { $0.cancel() } }
+        var status: Int32 = 0
+        for stage in [PlannedRun.Stage.tuning, .final] where status == 0 {
+            status = try local.run(stage: stage)
+        }
+        let records = try runner.storedRecords()
+        let trained = records.filter { !storedBefore.contains($0.key) }
+        let table = try writeTables(runner, records: records)
+        print("\(config.name): trained \(trained.count), reused \(records.count - trained.count), "
+              + "failed \(trained.filter { $0.result.status == .failed }.count) (\(jobs) processes)")
+        print("table: \(table.path)")
+        print("grid:  \(runner.folder.appendingPathComponent("\(config.output.table).csv").path)")
+        if status == 130 {
+            print("interrupted: rerun the same command to finish the missing runs")
+            throw ExitCode(130)
+        }
+        if status != 0 { throw ExitCode(status) }
         print("")
         print(try String(contentsOf: table, encoding: .utf8))
     }
