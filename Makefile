@@ -8,7 +8,7 @@ SWIFT        ?= swift
 TARGET_CPU   ?=
 CPU_FLAGS     = $(if $(TARGET_CPU),-Xswiftc -target-cpu -Xswiftc $(TARGET_CPU) -Xcc -march=$(TARGET_CPU))
 RELEASE_TEST  = $(SWIFT) test -c release -Xswiftc -enable-testing $(CPU_FLAGS)
-APT_PACKAGES  = libopenblas-dev liblapacke-dev pkg-config
+APT_PACKAGES  = libopenblas-dev liblapacke-dev libssl-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
@@ -17,7 +17,7 @@ BENCH         = .build/release/bench
 ## holds its datasets, about 0.3 GB for the tables' largest).
 JOBS         ?= $(shell n=$$(nproc); [ $$n -gt 8 ] && n=8; echo $$n)
 
-.PHONY: all main bench build deps test test-second-kernel test-slurm benchmarks tables tables-render verify-data clean
+.PHONY: all main bench build deps test test-second-kernel test-slurm test-example benchmarks tables tables-render verify-data clean
 
 ## all (the default): the main job, see `main`.
 all: main
@@ -35,7 +35,7 @@ main: build verify-data
 ## reused. From scratch: rm -rf Results/paper-tables, then make tables.
 tables: build verify-data
 	@for config in Configs/tables/*.json; do \
-	  echo "== $$config"; $(BENCH) run --quiet --jobs $(JOBS) $$config || exit $$?; \
+	  echo "== $$config"; $(BENCH) run --brief --jobs $(JOBS) $$config || exit $$?; \
 	done
 
 ## tables-render: re-render every table and figure from the stored runs, training nothing.
@@ -55,9 +55,10 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## build: release build of every target.
+## build: release build of bench and what it needs (the benchmark suites build
+## only for `make benchmarks`).
 build: deps
-	$(SWIFT) build -c release $(CPU_FLAGS)
+	$(SWIFT) build -c release --product bench $(CPU_FLAGS)
 
 ## test: every test, in release (numeric Swift is 10-100x slower in debug). The
 ## build includes bench, which some tests run as a process.
@@ -86,6 +87,11 @@ test-slurm: deps verify-data
 	$(SWIFT) build -c release -Xswiftc -enable-testing --product bench $(CPU_FLAGS)
 	bash Tests/Slurm/test-slurm.sh $(BENCH)
 
+## test-example: build Examples/BPRMF, a model in a package of its own that
+## depends on this one, and run its tests (they train it through the runner).
+test-example: deps verify-data
+	cd Examples/BPRMF && $(SWIFT) test -c release $(CPU_FLAGS)
+
 ## benchmarks: the package-benchmark suites in Benchmarks/ (release; see docs/performance.md, "Benchmarks").
 benchmarks: deps
 	$(SWIFT) package benchmark
@@ -95,4 +101,4 @@ verify-data:
 	cd Data && sha256sum --check --quiet SHA256SUMS
 
 clean:
-	rm -rf .build
+	rm -rf .build Examples/BPRMF/.build

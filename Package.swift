@@ -15,10 +15,15 @@ let package = Package(
         .library(name: "GAT", targets: ["GAT"]),
         .library(name: "GraphSAGE", targets: ["GraphSAGE"]),
         .library(name: "DisenGCN", targets: ["DisenGCN"]),
+        // What a model in another package needs: the registry, the experiment
+        // runner, and the command line to call with a registry of its own.
+        .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "BenchCommand", targets: ["BenchCommand"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -27,6 +32,12 @@ let package = Package(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        // SHA-256 for the run keys, from the system's OpenSSL libcrypto.
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
         // glibc malloc tuning for tensor buffers (see GraphKit's AllocationTuning).
         .target(name: "CMallocTuning"),
@@ -54,17 +65,18 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: [
-                "GraphKit", "RecommenderCore", "ModelRegistry",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "GraphKit", "RecommenderCore", "ModelRegistry", "CLibcrypto",
             ]
         ),
-        .executableTarget(
-            name: "bench",
+        // The command line, as a library (BenchCLI.main(registry:)), and the suite's bench.
+        .target(
+            name: "BenchCommand",
             dependencies: [
-                "RecommenderCore", "ModelRegistry", "Experiments",
+                "GraphKit", "RecommenderCore", "ModelRegistry", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "bench", dependencies: ["BenchCommand"]),
         // Helpers shared by the test targets: the finite-difference gradient check.
         .target(name: "TestSupport", dependencies: ["GraphKit"], path: "Tests/TestSupport"),
         .testTarget(

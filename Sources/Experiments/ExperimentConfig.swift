@@ -9,7 +9,7 @@ public struct ExperimentConfig: Sendable {
     /// The config's name: its tables go to Results/NAME/.
     public var name: String
     /// The datasets, in table order: each as written in the config and the
-    /// path of its descriptor.
+    /// path it resolved to (a descriptor, an MMRec folder or an `.inter` file).
     public var datasets: [(name: String, path: String)]
     /// The result store the runs go to: Results/STORE/runs/. Configs that
     /// share a store share every run with the same settings.
@@ -86,27 +86,30 @@ public struct ExperimentConfig: Sendable {
     static let trainingKeys = ["epochs", "batch_size", "learning_rate", "weight_decay", "patience", "eval_every",
                                "negative_items", "valid_decimals"]
 
-    /// The descriptor path of a dataset name (a name under `configsRoot/datasets`, or a path).
-    static func descriptorPath(_ name: String, configsRoot: String) -> String {
-        name.hasSuffix(".json") || name.contains("/") ? name : "\(configsRoot)/datasets/\(name).json"
-    }
-
-    /// Reads and checks a config file; dataset names resolve under `configsRoot/datasets`.
-    public static func load(_ path: String, registry: ModelRegistry, configsRoot: String = "Configs") throws -> ExperimentConfig {
+    /// Reads and checks a config file. Dataset names resolve under
+    /// `configsRoot/datasets` (by default the repository's), dataset paths
+    /// from the config file's own folder.
+    /// `overrides` (`bench run --set`) make a variant of it (`ConfigOverride`).
+    public static func load(_ path: String, registry: ModelRegistry, configsRoot: String = Repository.configs.path,
+                            overrides: [ConfigOverride] = []) throws -> ExperimentConfig {
         let data: Data
         guard let d = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, "experiment config not found")
         }
         data = d
         do {
-            return try parse(JSONValue.parse(data, file: path), registry: registry, configsRoot: configsRoot)
+            let base = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL.deletingLastPathComponent()
+            let json = try ConfigOverride.apply(overrides, to: JSONValue.parse(data, file: path), registry: registry)
+            return try parse(json, registry: registry, configsRoot: configsRoot, base: base)
         } catch let error as ConfigError {
             throw DataError(file: path, location: "key '\(error.key)'", error.reason)
         }
     }
 
     /// Checks a parsed config: every key, type, range, model and hyper-parameter.
-    public static func parse(_ json: JSONValue, registry: ModelRegistry, configsRoot: String = "Configs") throws -> ExperimentConfig {
+    /// Dataset paths are read from `base` (by default the working directory).
+    public static func parse(_ json: JSONValue, registry: ModelRegistry, configsRoot: String = Repository.configs.path,
+                             base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> ExperimentConfig {
         let root = try JSONReader(json, path: "")
         try root.allowOnly(["name", "dataset", "datasets", "store", "protocol", "training", "seeds", "tuning_seeds",
                             "max_runs", "models", "output", "notes"])
@@ -119,21 +122,24 @@ public struct ExperimentConfig: Sendable {
         if let list = try root.array("datasets") {
             guard datasetNames.isEmpty else { throw ConfigError(key: "datasets", "give either \"dataset\" or \"datasets\", not both") }
             datasetNames = try list.enumerated().map { i, v in
-                guard case let .string(s) = v, !s.isEmpty else { throw ConfigError(key: "datasets[\(i)]", "expected a descriptor name or path") }
+                guard case let .string(s) = v, !s.isEmpty else {
+                    throw ConfigError(key: "datasets[\(i)]", "expected a dataset name or a path to a descriptor, an MMRec folder or an .inter file")
+                }
                 return s
             }
         }
         guard !datasetNames.isEmpty, Set(datasetNames).count == datasetNames.count else {
-            throw ConfigError(key: "dataset", "missing; expected a descriptor name (such as \"tiktok\") or a path to one, or \"datasets\": a list of distinct ones")
+            throw ConfigError(key: "dataset", "missing; expected a dataset name (such as \"tiktok\") or a path to a descriptor, an MMRec folder or an .inter file, or \"datasets\": a list of distinct ones")
         }
         var datasets: [(name: String, path: String)] = []
         for (i, name) in datasetNames.enumerated() {
-            let path = descriptorPath(name, configsRoot: configsRoot)
-            guard FileManager.default.fileExists(atPath: path) else {
+            let reference = DatasetReference(name, base: base, configsRoot: URL(fileURLWithPath: configsRoot))
+            guard reference.exists else {
                 throw ConfigError(key: datasetNames.count == 1 && root.object["dataset"] != nil ? "dataset" : "datasets[\(i)]",
-                                  "no dataset descriptor at \(path)")
+                                  "'\(name)': nothing at \(reference.path); expected a built-in dataset name or a path "
+                                  + "(read from the config's folder) to a descriptor, an MMRec folder or an .inter file")
             }
-            datasets.append((name, path))
+            datasets.append((name, reference.path))
         }
         let store = try root.string("store") ?? name
         guard !store.isEmpty, store.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {

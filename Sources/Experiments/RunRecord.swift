@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GraphKit
 import RecommenderCore
@@ -32,7 +31,7 @@ public struct RunSpec: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(self)) ?? Data()
-        return String(hexDigits(SHA256.hash(data: data)).prefix(16))
+        return String(hexDigits(sha256Digest(data)).prefix(16))
     }
 }
 
@@ -83,7 +82,7 @@ func sha256(ofFile path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw DataError(file: path, "file not found")
     }
-    return hexDigits(SHA256.hash(data: data))
+    return hexDigits(sha256Digest(data))
 }
 
 extension RunRecord {

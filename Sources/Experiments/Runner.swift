@@ -43,8 +43,12 @@ public final class ExperimentRunner {
     public let storeFolder: URL
     /// Each dataset's descriptor, in config order.
     public let descriptors: [DatasetDescriptor]
+    /// For each dataset given as an MMRec folder or `.inter` file, what was found in its folder.
+    public let datasetReports: [String]
     let progressMode: ProgressReporter.Mode
     private var fileHashes: [String: [String: String]] = [:]
+    /// The whole job's progress, for a call that trains every stage of every run.
+    private var clock: JobClock?
 
     public init(config: ExperimentConfig, registry: ModelRegistry, resultsRoot: String = "Results",
                 progress: ProgressReporter.Mode = .automatic) throws {
@@ -52,7 +56,9 @@ public final class ExperimentRunner {
         self.registry = registry
         folder = URL(fileURLWithPath: resultsRoot).appendingPathComponent(config.name)
         storeFolder = URL(fileURLWithPath: resultsRoot).appendingPathComponent(config.store)
-        descriptors = try config.datasets.map { try DatasetDescriptor.load($0.path) }
+        let located = try config.datasets.map { try DatasetDescriptor.locate($0.path) }
+        descriptors = located.map { $0.descriptor }
+        datasetReports = located.compactMap { $0.found }
         progressMode = progress
     }
 
@@ -249,6 +255,12 @@ public final class ExperimentRunner {
                     shouldStop: @escaping () -> Bool = { false }) throws -> Summary {
         try prepareOutput()
         var summary = Summary()
+        if shard == nil && stage == nil {
+            let stored = try knownRuns(history: false).filter { $0.record != nil }.count
+            clock = JobClock(total: max(0, config.plannedRunCount - stored))
+        } else {
+            clock = nil
+        }
         let part = { (runs: [PlannedRun]) in shard.map { $0.runs(of: runs) } ?? runs }
         for d in descriptors.indices {
             var session = DatasetSession(descriptor: descriptors[d], config: config)
@@ -316,7 +328,7 @@ public final class ExperimentRunner {
             let data = try session.load()
             let type = try registry.model(named: run.spec.model)
             let label = "[\(run.dataset) \(run.stage.rawValue) \(n + 1)/\(runs.count) \(run.label) \(run.point.summary) seed \(run.spec.seed)]"
-            let progress = ProgressReporter(label: label, mode: progressMode)
+            let progress = ProgressReporter(label: label + (clock?.note ?? ""), mode: progressMode)
             let result: TrainingResult
             do {
                 let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
@@ -343,6 +355,7 @@ public final class ExperimentRunner {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)
             summary.trained += 1
+            clock?.finished(seconds: result.totalSeconds)
             if result.status == .failed { summary.failed += 1 }
             summary.records.append(record)
         }

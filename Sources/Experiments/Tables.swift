@@ -10,27 +10,28 @@ public struct ResultTables {
     /// Each dataset's descriptor name and its caption line, such as
     /// "tiktok (9,308 users, 6,710 items)", in config order.
     public let datasets: [(name: String, line: String)]
-    public let commit: String
-    public let date: String
+    /// The first and the last day a run of the table finished (from the
+    /// records, so that rendering the same runs again gives the same text).
+    public let finishedDays: (first: String, last: String)?
+    /// The code versions the runs were trained with.
+    public let codeVersions: [String]
     /// The CPUs and BLAS kernels the runs were computed with, each with its
     /// number of runs, most runs first ("not recorded" for older runs).
     public let computedOn: [(machine: String, runs: Int)]
 
-    public init(config: ExperimentConfig, records: [RunRecord], datasets: [(name: String, line: String)],
-                commit: String = currentCommit(), date: Date = Date()) {
+    public init(config: ExperimentConfig, records: [RunRecord], datasets: [(name: String, line: String)]) {
         precondition(datasets.count == config.datasets.count,
                      "ResultTables: \(datasets.count) dataset lines for \(config.datasets.count) datasets")
         self.config = config
         self.datasets = datasets
         self.rows = selectOnValidation(config: config, datasets: datasets.map(\.name), records: records)
-        self.commit = commit
         var machines: [String: Int] = [:]
         for record in records { machines[record.computedOn ?? "not recorded", default: 0] += 1 }
         self.computedOn = machines.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { (machine: $0.key, runs: $0.value) }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        self.date = formatter.string(from: date)
+        let days = records.map { String($0.finished.prefix(10)) }.sorted()
+        finishedDays = days.first.map { ($0, days.last!) }
+        codeVersions = Set(records.map(\.spec.codeVersion)).sorted()
     }
 
     /// The row of entry `label` on dataset `name`, if the entry runs there.
@@ -114,7 +115,10 @@ public struct ResultTables {
         out.append(config.seeds.count == 1
             ? "- Seed: \(config.seeds[0]); values are the test metrics of that one run (no spread to show)"
             : "- Seeds: \(config.seeds.map(String.init).joined(separator: ", ")); values are test mean ± std over them at the chosen point")
-        out.append("- Produced by `bench run` at commit \(commit) on \(date)")
+        if let days = finishedDays {
+            let when = days.first == days.last ? "on \(days.first)" : "from \(days.first) to \(days.last)"
+            out.append("- Runs finished \(when), code version \(codeVersions.joined(separator: " and ")) (`bench run`)")
+        }
         if !computedOn.isEmpty {
             out.append("- Computed on: " + computedOn.map { "\($0.machine) (\($0.runs) run\($0.runs == 1 ? "" : "s"))" }
                 .joined(separator: "; ") + (computedOn.count > 1 ? "; results are bit-identical only on one CPU and kernel" : ""))
@@ -254,23 +258,4 @@ private func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(
 
 private func csvField(_ s: String) -> String {
     s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}
-
-/// The short git commit of the working directory, or "unknown".
-public func currentCommit() -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "rev-parse", "--short", "HEAD"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    do {
-        try process.run()
-        process.waitUntilExit()
-    } catch {
-        return "unknown"
-    }
-    guard process.terminationStatus == 0 else { return "unknown" }
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return text.trimmingCharacters(in: .whitespacesAndNewlines)
 }

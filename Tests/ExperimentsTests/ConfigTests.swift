@@ -98,7 +98,7 @@ func errorMessage(_ body: () throws -> Void) -> String {
              "max_runs: the grid expands to 2 runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = 1"),
             (toyConfig(extra: #", "epochs": 3"#), "epochs: unknown key"),
             (#"{"name": "x", "dataset": "nowhere", "models": [{"model": "LightGCN"}]}"#,
-             "dataset: no dataset descriptor at Configs/datasets/nowhere.json"),
+             "dataset: 'nowhere': nothing at \(repositoryPath("Configs/datasets/nowhere.json")); expected a built-in dataset name"),
             (toyConfig().replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": "1""#),
              "seeds: expected an array, got a string"),
             (toyConfig(extra: #", "tuning_seeds": 3"#), "tuning_seeds: 3, but there are 2 seeds; expected 1...2"),
@@ -196,5 +196,66 @@ func errorMessage(_ body: () throws -> Void) -> String {
         let (m, s) = meanAndStd([1, 2, 3])
         #expect(m == 2 && s == 1)
         #expect(pairedTTest([1], [0]) == nil)
+    }
+}
+
+/// `bench run --set key=value`: a variant of a config, its own table folder,
+/// the original's store, and runs keyed by the settings they train with.
+@Suite struct ConfigOverrideTests {
+    @Test func setReplacesTrainingOptionsAndHyperparametersWhereTheyApply() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("toy.json").path
+        try Data(toyConfig(models: """
+            [{"model": "LightGCN", "training": {"learning_rate": [0.001, 0.01]}}, {"model": "ItemBias"}, {"model": "MostPopular"}]
+            """).utf8).write(to: URL(fileURLWithPath: path))
+        let registry = ModelRegistry(models: ModelRegistry.standard.models + [ItemBiasModel.self])
+        let original = try ExperimentConfig.load(path, registry: registry)
+        let overrides = try ["learning_rate=0.005", "n_layers=3"].map { try ConfigOverride(parsing: $0) }
+        let variant = try ExperimentConfig.load(path, registry: registry, overrides: overrides)
+        #expect(variant.name == "toy-learning_rate_0_005-n_layers_3")
+        #expect(variant.store == "toy" && variant.output.table == variant.name)
+        // The grid over learning_rate is replaced; n_layers reaches LightGCN only (ItemBias and MostPopular have none).
+        #expect(variant.models[0].training["learning_rate"] == [.double(0.005)])
+        #expect(variant.models[0].parameters["n_layers"] == [.int(3)])
+        #expect(variant.models[1].training["learning_rate"] == [.double(0.005)] && variant.models[1].parameters["n_layers"] == nil)
+        #expect(variant.plannedRunCount == 6 && original.plannedRunCount == 8)
+        #expect(variant.models[2].training.isEmpty)
+        // Every trained run of the variant has a key of its own; most popular, which trains nothing, keeps its runs.
+        let keys = { (config: ExperimentConfig, label: String) in
+            try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path).knownRuns()
+                .filter { $0.run.label == label }.map(\.run.key)
+        }
+        for label in ["LightGCN", "ItemBias"] {
+            #expect(Set(try keys(original, label)).isDisjoint(with: try keys(variant, label)))
+        }
+        #expect(try keys(original, "MostPopular") == keys(variant, "MostPopular"))
+    }
+
+    @Test func aSettingNoEntryHasIsAnErrorNamingIt() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("toy.json").path
+        try Data(toyConfig().utf8).write(to: URL(fileURLWithPath: path))
+        let message = errorMessage {
+            _ = try ExperimentConfig.load(path, registry: .standard, overrides: [try ConfigOverride(parsing: "heads=2")])
+        }
+        #expect(message.contains("key '--set heads': neither a training option"), "\(message)")
+        #expect(errorMessage { _ = try ConfigOverride(parsing: "epochs") }.contains("'epochs' is not key=value"))
+        let epochs = errorMessage {
+            _ = try ExperimentConfig.load(path, registry: .standard, overrides: [try ConfigOverride(parsing: "epochs=0")])
+        }
+        #expect(epochs.contains("models[0].training.epochs"), "\(epochs)")
+    }
+}
+
+@Suite struct JobClockTests {
+    /// Two runs done in 30 s and 90 s: 60 s a run, so two left take about 2 minutes.
+    @Test func theTimeLeftIsTheMeanRunTimesTheRunsLeft() {
+        var clock = JobClock(total: 4)
+        #expect(clock.note == " (job: run 1 of 4 to train)")
+        clock.finished(seconds: 30)
+        clock.finished(seconds: 90)
+        #expect(clock.note == " (job: run 3 of 4 to train, about 2m0s left at 1m0s a run)")
     }
 }

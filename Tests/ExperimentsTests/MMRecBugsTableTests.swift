@@ -88,7 +88,7 @@ import VBPR
                 #expect(record.spec.training.validDecimals == (entry.training["valid_decimals"] == nil ? nil : 4))
             }
         }
-        let tables = ResultTables(config: config, records: summary.records, datasets: [("mmgcn-toy", "toy")], commit: "test")
+        let tables = ResultTables(config: config, records: summary.records, datasets: [("mmgcn-toy", "toy")])
         let md = tables.markdown()
         for entry in config.models where entry.tunedAs != nil {
             let line = try #require(md.split(separator: "\n").first { $0.hasPrefix("| \(entry.label) † |") }, "\(entry.label)")

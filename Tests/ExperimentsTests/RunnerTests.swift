@@ -56,7 +56,7 @@ func temporaryFolder() throws -> URL {
         #expect(first.trained == 6 && first.skipped == 0 && first.failed == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: runner.runsFolder.path).filter { $0.hasSuffix(".json") }
         #expect(files.count == 6)
-        let tables = ResultTables(config: config, records: first.records, datasets: [("mmgcn-toy", "toy")], commit: "test")
+        let tables = ResultTables(config: config, records: first.records, datasets: [("mmgcn-toy", "toy")])
         try tables.write(to: runner.folder)
         let csv = try String(contentsOf: runner.folder.appendingPathComponent("toy.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 1 + 3)  // header + 2 ItemBias points + 1 LightGCN point
@@ -84,7 +84,7 @@ func temporaryFolder() throws -> URL {
         let again = try runner.run()
         #expect(again.trained == 0 && again.skipped == 4)
         #expect(again.records.map(\.label) == ["Popularity", "Popularity", "Again", "Again"])
-        let md = ResultTables(config: relabelled, records: again.records, datasets: [("mmgcn-toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: relabelled, records: again.records, datasets: [("mmgcn-toy", "toy")]).markdown()
         #expect(!md.contains("not run yet"), "\(md)")
         let rows = selectOnValidation(config: relabelled, datasets: ["mmgcn-toy"], records: again.records)
         #expect(rows.map { $0.selected?.records.count } == [2, 2])
@@ -132,7 +132,7 @@ func temporaryFolder() throws -> URL {
         #expect(rows[0].selected?.records.count == 3)
         // The figures draw the chosen point's seed-1 validation curve, the test mean over the seeds,
         // and the embedding study of each row.
-        let tables = ResultTables(config: config, records: summary.records, datasets: [("mmgcn-toy", "toy")], commit: "test")
+        let tables = ResultTables(config: config, records: summary.records, datasets: [("mmgcn-toy", "toy")])
         let figures = Dictionary(uniqueKeysWithValues: tables.figures().map { ($0.0, $0.1) })
         #expect(Set(figures.keys) == [.validation, .test, .embeddings])
         let lines = parsedSVG(figures[.validation]!)
@@ -199,7 +199,7 @@ func temporaryFolder() throws -> URL {
         let records = try runner.run().records
         #expect(records.count == 3)
         func title(_ records: [RunRecord]) -> String? {
-            let tables = ResultTables(config: config, records: records, datasets: [("mmgcn-toy", "toy")], commit: "test")
+            let tables = ResultTables(config: config, records: records, datasets: [("mmgcn-toy", "toy")])
             let svg = try? #require(tables.figures().first { $0.0 == .test }?.1)
             return svg.flatMap { parsedSVG($0).all("title").first?.text }
         }
@@ -233,7 +233,7 @@ func temporaryFolder() throws -> URL {
         let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: folder.path, progress: .quiet)
         let summary = try runner.run()
         #expect(summary.trained == 4 && summary.failed == 2)
-        let md = ResultTables(config: config, records: summary.records, datasets: [("baby", "baby")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: summary.records, datasets: [("baby", "baby")]).markdown()
         #expect(md.contains("| VBPR | failed (VBPR: dataset baby has no item features"), "\(md)")
     }
 }
@@ -269,7 +269,7 @@ func temporaryFolder() throws -> URL {
         #expect(rows[0].selected?.gridPoint == "n_layers=1")
         #expect(abs(rows[0].selected!.validMean! - 0.31) < 1e-12)
         #expect(rows[0].testValues(key).map(\.value) == [0.10, 0.12])
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
         #expect(md.contains("| LightGCN | **0.1100 ± 0.0141** |"), "\(md)")
     }
 
@@ -289,13 +289,13 @@ func temporaryFolder() throws -> URL {
             record("A", "default", seed: 1, valid: 0.3, test: 0.2000, key: key, dataset: "baby", sampled: 0.6000),
             record("B", "default", seed: 1, valid: 0.3, test: 0.2500, key: key, dataset: "baby", sampled: 0.4500),
         ]
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")]).markdown()
         #expect(md.contains("| Model | toy sampled recall@10 | toy recall@10 | baby sampled recall@10 | baby recall@10 |"), "\(md)")
         #expect(md.contains("| A | **0.5000** | **0.1000** | **0.6000** | 0.2000 |"), "\(md)")
         #expect(md.contains("| B | – | – | 0.4500 | **0.2500** |"), "\(md)")
         // B against A: (0.45 − 0.60) / 0.60 = −25%, (0.25 − 0.20) / 0.20 = +25%; nothing to compare on toy.
         #expect(md.contains("| %Improv. | – | – | -25.00% | +25.00% |"), "\(md)")
-        let csv = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")], commit: "test").csv()
+        let csv = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")]).csv()
         #expect(csv.contains("baby,B,LightGCN,default,yes,finished,1,0.300000,0.450000,0.000000,0.250000,0.000000"), "\(csv)")
     }
 
@@ -305,7 +305,7 @@ func temporaryFolder() throws -> URL {
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1]"#))
         let key = MetricKey(.recall, at: 10)
         let records = [record("LightGCN", "default", seed: 1, valid: 0.30, test: 0.1234, key: key)]
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
         #expect(md.contains("| LightGCN | **0.1234** |"), "\(md)")
         #expect(md.contains("- Seed: 1; values are the test metrics of that one run"), "\(md)")
         #expect(!md.contains("±"), "\(md)")
@@ -322,10 +322,10 @@ func temporaryFolder() throws -> URL {
                        record("LightGCN", "other", seed: 2, valid: 0.2, test: 0.1, key: key)]
         for k in 0..<3 { (records[k].cpu, records[k].blasKernel) = ("Xeon", "OpenBLAS 0.3.21 SkylakeX") }
         records[2].blasKernel = "OpenBLAS 0.3.21 Haswell"
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
         #expect(md.contains("- Computed on: Xeon, OpenBLAS 0.3.21 SkylakeX (2 runs); Xeon, OpenBLAS 0.3.21 Haswell (1 run); "
                             + "not recorded (1 run); results are bit-identical only on one CPU and kernel\n"), "\(md)")
-        let one = ResultTables(config: config, records: Array(records.prefix(2)), datasets: [("toy", "toy")], commit: "test").markdown()
+        let one = ResultTables(config: config, records: Array(records.prefix(2)), datasets: [("toy", "toy")]).markdown()
         #expect(one.contains("- Computed on: Xeon, OpenBLAS 0.3.21 SkylakeX (2 runs)\n"), "\(one)")
     }
 
@@ -339,13 +339,13 @@ func temporaryFolder() throws -> URL {
         let records = [record("A", "default", seed: 1, valid: 0.5, test: 0.3000, key: key),
                        record("B", "default", seed: 1, valid: 0.5, test: 0.2000, key: key),
                        record("MostPopular", "default", seed: 1, valid: 0.5, test: 0.2000, key: key)]
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
         #expect(md.contains("| A | **0.3000** |"), "\(md)")
         #expect(md.contains("| B | 0.2000 ↓ |"), "\(md)")
         #expect(md.contains("| MostPopular | 0.2000 |"), "\(md)")
         #expect(md.contains("↓ : not above MostPopular's mean in that column"), "\(md)")
         let above = ResultTables(config: config, records: Array(records.prefix(1)) + [records[2]],
-                                 datasets: [("toy", "toy")], commit: "test").markdown()
+                                 datasets: [("toy", "toy")]).markdown()
         #expect(!above.contains("↓") && above.contains("Every row is above MostPopular"), "\(above)")
     }
 
@@ -367,7 +367,7 @@ func temporaryFolder() throws -> URL {
             records.append(record("Q", "n_layers=1", seed: UInt64(s + 1), valid: 0.5, test: q[s], key: key))
             records.append(record("R", "n_layers=3", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key))
         }
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
         #expect(md.contains("| Q † | 0.0862 ± 0.0011 (−5.24%, p 0.050\\*) |"), "\(md)")
         #expect(md.contains("| R † | **0.0910 ± 0.0012** (identical in every seed) |"), "\(md)")
         #expect(md.contains("| P | **0.0910 ± 0.0012** |"), "\(md)")
@@ -376,7 +376,7 @@ func temporaryFolder() throws -> URL {
             [{"model": "LightGCN", "label": "P"}, {"model": "LightGCN", "label": "Q", "tuned_as": "P", "parameters": {"n_layers": 1}}]
             """, extra: #", "output": {"improvement": false, "differences": true}"#))
         let two = ResultTables(config: twoSeeds, records: records.filter { $0.spec.seed < 3 && $0.label != "R" },
-                               datasets: [("toy", "toy")], commit: "test").markdown()
+                               datasets: [("toy", "toy")]).markdown()
         #expect(two.contains(" (−4.86%) |") && !two.contains(", p "), "\(two)")
     }
 
@@ -391,7 +391,7 @@ func temporaryFolder() throws -> URL {
             records.append(record("A", "default", seed: UInt64(s + 1), valid: 0.5, test: a[s], key: key))
             records.append(record("B", "default", seed: UInt64(s + 1), valid: 0.5, test: b[s], key: key))
         }
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")], commit: "test").markdown()
+        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
         #expect(md.contains("| A | **0.0910 ± 0.0012**\\* |"), "\(md)")
         #expect(md.contains("| B | 0.0862 ± 0.0011 |"), "\(md)")
         #expect(md.contains("| %Improv. | +5.53%\\* |"), "\(md)")

@@ -112,7 +112,7 @@ import TestSupport
         let records = try runner(config, merged).storedRecords()
         #expect(records.count == 13)
         let render = { (r: [RunRecord]) in
-            ResultTables(config: config, records: r, datasets: [("mmgcn-toy", "toy")], commit: "test").markdown()
+            ResultTables(config: config, records: r, datasets: [("mmgcn-toy", "toy")]).markdown()
         }
         #expect(render(records) == render(whole.records))
     }

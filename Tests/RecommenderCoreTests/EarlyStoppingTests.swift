@@ -26,4 +26,23 @@ import Testing
         #expect(steps.map(\.stop) == [false, false, true])
         #expect(mmrec.best == 0.01)
     }
+
+    /// The epoch a run ends at if validation does not improve again, worked
+    /// out by hand: patience 3, a gain at epoch 5, then none.
+    @Test func theRunEndsPatienceValidationsAfterItsLastGain() {
+        var rule = EarlyStopping(patience: 3)
+        for value in [0.1, 0.2, 0.3, 0.4, 0.5] { _ = rule.observe(value) }  // epochs 1-5, each a gain
+        #expect(rule.lastEpochWithoutGain(after: 5, evalEvery: 1, cap: 100) == 8)
+        _ = rule.observe(0.5)  // epoch 6: no gain
+        _ = rule.observe(0.4)  // epoch 7: no gain
+        #expect(rule.lastEpochWithoutGain(after: 7, evalEvery: 1, cap: 100) == 8)
+        #expect(rule.lastEpochWithoutGain(after: 7, evalEvery: 1, cap: 7) == 7)
+        // Validating every 2 epochs, a gain at epoch 6: validations at 8, 10, 12; the
+        // third without a gain ends it at 12, also seen from the unvalidated epoch 7.
+        var sparse = EarlyStopping(patience: 3)
+        _ = sparse.observe(0.1)
+        #expect(sparse.lastEpochWithoutGain(after: 6, evalEvery: 2, cap: 100) == 12)
+        #expect(sparse.lastEpochWithoutGain(after: 7, evalEvery: 2, cap: 100) == 12)
+        #expect(sparse.lastEpochWithoutGain(after: 7, evalEvery: 2, cap: 10) == 10)
+    }
 }

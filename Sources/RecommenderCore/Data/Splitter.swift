@@ -138,8 +138,13 @@ public enum InteractionSplitter {
     /// Writes `result` as `path` (an `.inter` file) plus `u_id_mapping.tsv` and
     /// `i_id_mapping.tsv` beside it, each atomically.
     public static func write(_ result: Result, to path: String) throws {
-        try InteractionFile.write(users: result.users, items: result.items, splits: result.splits, to: path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DataError(file: folder.path, "cannot create the output folder (\(error.localizedDescription))")
+        }
+        try InteractionFile.write(users: result.users, items: result.items, splits: result.splits, to: path)
         for (name, ids) in [("u_id_mapping.tsv", result.userIds), ("i_id_mapping.tsv", result.itemIds)] {
             let header = name.hasPrefix("u") ? "raw_user\tuserID\n" : "raw_item\titemID\n"
             let body = ids.enumerated().map { "\($1)\t\($0)\n" }.joined()

@@ -37,6 +37,15 @@ public struct EarlyStopping: Sendable, Equatable {
         return Double(String(format: "%.\(decimals)f", value)) ?? value
     }
 
+    /// The epoch at which training stops if no validation from here on is a
+    /// gain: after `epoch`, validations come every `evalEvery` epochs, and
+    /// `patience - sinceBest` more without a gain end the run; `cap` ends it
+    /// sooner.
+    public func lastEpochWithoutGain(after epoch: Int, evalEvery: Int, cap: Int) -> Int {
+        let validationsLeft = max(0, patience - sinceBest)
+        return min(cap, (epoch / evalEvery + validationsLeft) * evalEvery)
+    }
+
     /// Takes one validation's metric: whether it is a new best, and whether
     /// training stops after it.
     public mutating func observe(_ value: Double) -> (isBest: Bool, stop: Bool) {

@@ -5,11 +5,17 @@ import Foundation
 public final class ProgressReporter: @unchecked Sendable {
     /// How much to print.
     public enum Mode: Sendable {
-        case automatic, quiet
+        /// Every epoch: a live bar on a terminal, a log line otherwise.
+        case automatic
+        /// Only each run's outcome, one line per run.
+        case brief
+        /// Nothing.
+        case quiet
     }
 
     let isTerminal: Bool
     let quiet: Bool
+    let brief: Bool
     let label: String
     private var lastWidth = 0
 
@@ -17,21 +23,27 @@ public final class ProgressReporter: @unchecked Sendable {
     public init(label: String, mode: Mode = .automatic) {
         self.label = label
         quiet = mode == .quiet
+        brief = mode == .brief
         isTerminal = isatty(STDERR_FILENO) != 0
     }
 
-    /// Reports the end of an epoch.
-    public func epoch(_ epoch: Int, of total: Int, loss: Double, metric: String, value: Double?,
-                      best: Double?, bestEpoch: Int?, secondsPerEpoch: Double) {
-        guard !quiet else { return }
+    /// Reports the end of an epoch. `stopsBy` is the epoch at which the
+    /// patience rule ends the run if validation does not improve again (each
+    /// gain moves it later); the ETA is the time to it at the mean time per
+    /// epoch so far, validation included.
+    public func epoch(_ epoch: Int, of total: Int, stopsBy: Int, loss: Double, metric: String, value: Double?,
+                      best: Double?, bestEpoch: Int?, secondsPerEpoch: Double, secondsPerEpochWithValidation: Double) {
+        guard !quiet && !brief else { return }
         var line = "\(label) epoch \(epoch)/\(total) loss \(String(format: "%.5f", loss))"
         if let value { line += " \(metric) \(String(format: "%.4f", value))" }
         if let best, let bestEpoch { line += " (best \(String(format: "%.4f", best)) @ \(bestEpoch))" }
         line += " \(String(format: "%.2f", secondsPerEpoch)) s/epoch"
+        if stopsBy > epoch {
+            let remaining = Double(stopsBy - epoch) * secondsPerEpochWithValidation
+            line += ", ends at epoch \(stopsBy) in \(Self.duration(remaining)) unless \(metric) improves"
+        }
         if isTerminal {
-            let remaining = Double(total - epoch) * secondsPerEpoch
-            line += " ETA ≤ \(Self.duration(remaining))"
-            let done = Int(20 * Double(epoch) / Double(max(total, 1)))
+            let done = Int(20 * Double(epoch) / Double(max(stopsBy, epoch, 1)))
             let bar = "[" + String(repeating: "#", count: done) + String(repeating: ".", count: 20 - done) + "] "
             let text = bar + line
             let pad = max(0, lastWidth - text.count)
@@ -52,7 +64,8 @@ public final class ProgressReporter: @unchecked Sendable {
         FileHandle.standardError.write(Data("\(label) \(message)\n".utf8))
     }
 
-    static func duration(_ seconds: Double) -> String {
+    /// A duration as "42s", "3m5s" or "1h12m".
+    public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }

@@ -215,9 +215,13 @@ public final class Trainer {
                 }
             }
             records.append(record)
-            progress.epoch(epoch, of: options.epochs, loss: record.loss, metric: key.description,
+            // The honest horizon: where the patience rule ends the run if validation does not improve again.
+            let stopsBy = stop ? epoch : stopping.lastEpochWithoutGain(after: epoch, evalEvery: options.evalEvery,
+                                                                       cap: options.epochs)
+            let elapsed = records.reduce(0) { $0 + $1.trainSeconds + $1.evalSeconds }
+            progress.epoch(epoch, of: options.epochs, stopsBy: stopsBy, loss: record.loss, metric: key.description,
                            value: record.valid?[key], best: bestValid?[key], bestEpoch: bestEpoch,
-                           secondsPerEpoch: trainSeconds)
+                           secondsPerEpoch: trainSeconds, secondsPerEpochWithValidation: elapsed / Double(records.count))
             if stop { break }
         }
         // Test the parameters of the best validation epoch, once.

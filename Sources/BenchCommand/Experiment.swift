@@ -27,15 +27,47 @@ func installStopHandlers() -> [DispatchSourceSignal] {
 /// Options shared by the subcommands that read a config.
 struct ConfigOptions: ParsableArguments {
     @Argument(help: "The experiment config (JSON).") var config: String
-    @Option(help: "Folder that holds each config's results folder.") var results = "Results"
-    @Option(help: "Folder with datasets/NAME.json descriptors.") var configs = "Configs"
+    @Option(name: .customLong("results"), help: ArgumentHelp(
+        "Folder that holds each config's results folder. Default: the repository's Results for a config inside the repository, else Results beside the config.",
+        valueName: "results"))
+    var resultsOption: String?
+    @Option(name: .customLong("configs"), help: ArgumentHelp(
+        "Folder with datasets/NAME.json descriptors, for dataset names. Default: the repository's Configs.",
+        valueName: "configs"))
+    var configsOption: String?
 
-    func load() throws -> ExperimentConfig {
+    /// The results root: as given, else the repository's `Results` for a
+    /// config inside the repository, else `Results` beside the config; never
+    /// the working directory's unless the config is there.
+    var results: String {
+        if let resultsOption { return resultsOption }
+        if Repository.contains(config), let root = Repository.root {
+            return root.appendingPathComponent("Results").path
+        }
+        return URL(fileURLWithPath: config).standardizedFileURL.deletingLastPathComponent()
+            .appendingPathComponent("Results").path
+    }
+
+    /// The folder dataset names resolve under.
+    var configs: String { configsOption ?? Repository.configs.path }
+
+    /// The config, made a variant by `settings` (`--set key=value`) when given.
+    func load(settings: [String] = []) throws -> ExperimentConfig {
         do {
-            return try ExperimentConfig.load(config, registry: .standard, configsRoot: configs)
+            let overrides = try settings.map { try ConfigOverride(parsing: $0) }
+            return try ExperimentConfig.load(config, registry: registry, configsRoot: configs, overrides: overrides)
         } catch let error as DataError {
             throw ValidationError("\(error)")
+        } catch let error as ConfigError {
+            throw ValidationError("\(error)")
         }
+    }
+}
+
+/// Says on stderr what `bench` found in each dataset given as an MMRec folder.
+func reportDatasets(_ runner: ExperimentRunner) {
+    for line in runner.datasetReports {
+        FileHandle.standardError.write(Data("bench: \(line)\n".utf8))
     }
 }
 
@@ -60,6 +92,11 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Flag(help: "No progress output.") var quiet = false
+    @Flag(help: "One progress line per finished run, with the job's time left, instead of one per epoch.") var brief = false
+    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
+        "A quick variant: a training option (epochs, learning_rate, ...) or hyper-parameter as key=value, for every model entry that has it. The variant's tables go to RESULTS/NAME-KEY_VALUE; its runs, keyed by their own settings, to the config's store.",
+        valueName: "key=value"))
+    var settings: [String] = []
     @Option(help: ArgumentHelp(
         "Run only shard I of N (0-based), or \"slurm\": the Slurm array task this is (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, with SLURM_CPUS_PER_TASK worker threads). A shard writes no tables.",
         valueName: "I/N|slurm"))
@@ -76,7 +113,7 @@ struct Run: ParsableCommand {
     var workers: Int?
 
     func run() throws {
-        let config = try options.load()
+        let config = try options.load(settings: settings)
         if let workers {
             guard workers >= 1 else { throw ValidationError("--workers \(workers): expected a positive integer") }
             Parallelism.setWorkers(workers)
@@ -97,8 +134,9 @@ struct Run: ParsableCommand {
         let runner: ExperimentRunner
         let summary: ExperimentRunner.Summary
         do {
-            runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results,
-                                          progress: quiet ? .quiet : .automatic)
+            runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results,
+                                          progress: quiet ? .quiet : brief ? .brief : .automatic)
+            if !quiet { reportDatasets(runner) }
             let handlers = installStopHandlers()
             defer { handlers.forEach { $0.cancel() } }
             let scope = (part.map { ", shard \($0)" } ?? "") + (only.map { ", \($0.rawValue) runs only" } ?? "")
@@ -133,7 +171,7 @@ struct Run: ParsableCommand {
     func runJobs(_ config: ExperimentConfig) throws {
         let runner: ExperimentRunner
         do {
-            runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             try runner.prepareOutput()
         } catch let error as DataError {
             throw ValidationError("\(error)")
@@ -141,7 +179,8 @@ struct Run: ParsableCommand {
         let storedBefore = Set(try runner.storedRecords().map(\.key))
         FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
         let program = URL(fileURLWithPath: CommandLine.arguments[0])
-        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : [])
+        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : brief ? ["--brief"] : [])
+            + (settings.isEmpty ? [] : ["--set"] + settings)
         let local = LocalJobs(jobs: jobs, program: program, common: common)
         let handlers = installStopHandlers()
         defer { handlers.forEach { $0.cancel() } }
@@ -172,11 +211,14 @@ struct Table: ParsableCommand {
         abstract: "Re-render a config's tables from its stored runs, without training.")
 
     @OptionGroup var options: ConfigOptions
+    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
+        "The variant of the config that `bench run --set` ran: the same key=value settings.", valueName: "key=value"))
+    var settings: [String] = []
 
     func run() throws {
-        let config = try options.load()
+        let config = try options.load(settings: settings)
         do {
-            let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             let records = try runner.storedRecords()
             try runner.prepareOutput()
             let table = try writeTables(runner, records: records)
@@ -194,16 +236,20 @@ struct Validate: ParsableCommand {
         abstract: "Check a config and every file it names, without training.")
 
     @OptionGroup var options: ConfigOptions
+    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
+        "The variant of the config that `bench run --set` ran: the same key=value settings.", valueName: "key=value"))
+    var settings: [String] = []
 
     func run() throws {
-        let config = try options.load()
+        let config = try options.load(settings: settings)
         do {
-            let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
+            reportDatasets(runner)
             print("\(config.name): valid")
             for (d, descriptor) in runner.descriptors.enumerated() {
                 let data = try Dataset(descriptor: descriptor)
                 for entry in config.models where entry.runs(on: config.datasets[d].name) {
-                    let type = try ModelRegistry.standard.model(named: entry.model)
+                    let type = try registry.model(named: entry.model)
                     // Building each model once checks settings that depend on the data (VBPR needs features, say).
                     for point in entry.gridPoints().prefix(1) {
                         let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: entry.label)
@@ -233,7 +279,7 @@ struct Models: ParsableCommand {
         abstract: "List the registered models with their hyper-parameters, defaults and allowed values.")
 
     func run() {
-        for type in ModelRegistry.standard.models {
+        for type in registry.models {
             print(type.name)
             for spec in type.hyperparameters {
                 print("  \(spec.name) (default \(spec.defaultValue); \(spec.allowed)): \(spec.help)")

@@ -31,7 +31,7 @@ struct Slurm: ParsableCommand {
         let config = try options.load()
         let runner: ExperimentRunner
         do {
-            runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
         } catch let error as DataError {
             throw ValidationError("\(error)")
         }

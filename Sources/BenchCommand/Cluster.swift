@@ -25,7 +25,7 @@ struct Plan: ParsableCommand {
         let config = try options.load()
         if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1") }
         do {
-            let runner = try ExperimentRunner(config: config, registry: .standard, resultsRoot: options.results)
+            let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             let report = try PlanReport(runner, shard: try shard.map { try Shard(parsing: $0) }, shardCount: shardCount,
                                         unfinished: unfinished)
             print(report.lines.joined(separator: "\n"))
@@ -71,4 +71,23 @@ func resolveShard(_ text: String, environment: [String: String] = ProcessInfo.pr
         Parallelism.setWorkers(cpus)
     }
     return shard
+}
+
+/// `bench compare STORE --reference STORE`.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare the runs of a result store with those of a reference store, key by key, in one line.",
+        discussion: "Runs with the same key were trained with the same settings on the same data. The line says whether they hold the same bits (losses and metrics, epoch by epoch) or, where they differ, the largest test-metric difference and the CPU and BLAS kernel each side was computed on. `make` ends with it, against Results/reference/tiktok-default.")
+
+    @Argument(help: "The store to check (a folder that holds runs/).") var store: String
+    @Option(help: "The reference store.") var reference: String
+
+    func run() throws {
+        do {
+            let comparison = try StoreComparison(ResultStore(store), reference: ResultStore(reference))
+            print("\(store): \(comparison.summary)")
+        } catch let error as DataError {
+            throw ValidationError("\(error)")
+        }
+    }
 }

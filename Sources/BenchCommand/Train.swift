@@ -9,7 +9,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one model with one seed to early stop and report its test metrics at the best validation epoch.")
 
-    @Option(help: "Dataset descriptor: a name under Configs/datasets (tiktok, baby, mmgcn-toy) or a path to its JSON.")
+    @Option(help: "The dataset: a built-in name (tiktok, baby, microlens-10k, mmgcn-toy), or a path to a dataset descriptor (.json), an MMRec dataset folder (NAME.inter, image_feat.npy, text_feat.npy, audio_feat.npy) or its .inter file.")
     var dataset = "tiktok"
 
     @Option(help: "Registered model name.")
@@ -50,9 +50,11 @@ struct Train: ParsableCommand {
     }
 
     func train() throws {
-        let descriptor = try DatasetDescriptor.load(resolveDataset(dataset))
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let (descriptor, found) = try DatasetReference(dataset, base: here, configsRoot: Repository.configs).load()
+        if let found, !quiet { FileHandle.standardError.write(Data("bench: \(found)\n".utf8)) }
         let data = try Dataset(descriptor: descriptor)
-        let type = try ModelRegistry.standard.model(named: model)
+        let type = try registry.model(named: model)
         var given: [String: HyperparameterValue] = [:]
         for setting in settings {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
@@ -114,12 +116,6 @@ struct Train: ParsableCommand {
         lines.append("  on \(machine.cpuModel), \(machine.blasKernel), \(Parallelism.workers) threads")
         return lines.joined(separator: "\n")
     }
-}
-
-/// A dataset name under Configs/datasets, or a path as given.
-func resolveDataset(_ name: String) -> String {
-    if name.hasSuffix(".json") || name.contains("/") { return name }
-    return "Configs/datasets/\(name).json"
 }
 
 /// A command-line value as JSON would read it: bool, integer, real or string.

@@ -1,0 +1,4 @@
+import BenchCommand
+
+// The suite's `bench`, with the standard registry (Sources/ModelRegistry).
+BenchCLI.main()
