@@ -64,6 +64,14 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
+/// `--set key=value` of `bench run`, `table` and `validate`: a variant of the config.
+struct VariantOptions: ParsableArguments {
+    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
+        "A quick variant: a training option (epochs, learning_rate, ...) or hyper-parameter as key=value, for every model entry that has it. The variant's tables go to RESULTS/NAME-KEY_VALUE; its runs, keyed by their own settings, to the config's store. `table` and `validate` take the same settings to address it.",
+        valueName: "key=value"))
+    var settings: [String] = []
+}
+
 /// Says on stderr what `bench` found in each dataset given as an MMRec folder.
 func reportDatasets(_ runner: ExperimentRunner) {
     for line in runner.datasetReports {
@@ -93,10 +101,7 @@ struct Run: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "One progress line per finished run, with the job's time left, instead of one per epoch.") var brief = false
-    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
-        "A quick variant: a training option (epochs, learning_rate, ...) or hyper-parameter as key=value, for every model entry that has it. The variant's tables go to RESULTS/NAME-KEY_VALUE; its runs, keyed by their own settings, to the config's store.",
-        valueName: "key=value"))
-    var settings: [String] = []
+    @OptionGroup var variant: VariantOptions
     @Option(help: ArgumentHelp(
         "Run only shard I of N (0-based), or \"slurm\": the Slurm array task this is (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, with SLURM_CPUS_PER_TASK worker threads). A shard writes no tables.",
         valueName: "I/N|slurm"))
@@ -113,7 +118,7 @@ struct Run: ParsableCommand {
     var workers: Int?
 
     func run() throws {
-        let config = try options.load(settings: settings)
+        let config = try options.load(settings: variant.settings)
         if let workers {
             guard workers >= 1 else { throw ValidationError("--workers \(workers): expected a positive integer") }
             Parallelism.setWorkers(workers)
@@ -180,7 +185,7 @@ struct Run: ParsableCommand {
         FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
         let program = URL(fileURLWithPath: CommandLine.arguments[0])
         let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : brief ? ["--brief"] : [])
-            + (settings.isEmpty ? [] : ["--set"] + settings)
+            + (variant.settings.isEmpty ? [] : ["--set"] + variant.settings)
         let local = LocalJobs(jobs: jobs, program: program, common: common)
         let handlers = installStopHandlers()
         defer { handlers.forEach { $0.cancel() } }
@@ -211,12 +216,10 @@ struct Table: ParsableCommand {
         abstract: "Re-render a config's tables from its stored runs, without training.")
 
     @OptionGroup var options: ConfigOptions
-    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
-        "The variant of the config that `bench run --set` ran: the same key=value settings.", valueName: "key=value"))
-    var settings: [String] = []
+    @OptionGroup var variant: VariantOptions
 
     func run() throws {
-        let config = try options.load(settings: settings)
+        let config = try options.load(settings: variant.settings)
         do {
             let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             let records = try runner.storedRecords()
@@ -236,12 +239,10 @@ struct Validate: ParsableCommand {
         abstract: "Check a config and every file it names, without training.")
 
     @OptionGroup var options: ConfigOptions
-    @Option(name: .customLong("set"), parsing: .upToNextOption, help: ArgumentHelp(
-        "The variant of the config that `bench run --set` ran: the same key=value settings.", valueName: "key=value"))
-    var settings: [String] = []
+    @OptionGroup var variant: VariantOptions
 
     func run() throws {
-        let config = try options.load(settings: settings)
+        let config = try options.load(settings: variant.settings)
         do {
             let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             reportDatasets(runner)

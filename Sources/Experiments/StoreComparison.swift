@@ -27,11 +27,9 @@ public struct StoreComparison: Sendable {
         var computedHere: [String] = [], computedInReference: [String] = []
         for key in keys {
             let a = try ResultStore.record(at: here[key]!), b = try ResultStore.record(at: there[key]!)
-            for (list, record) in [(0, a), (1, b)] {
-                let place = record.computedOn ?? "not recorded"
-                if list == 0 { if !computedHere.contains(place) { computedHere.append(place) } }
-                else if !computedInReference.contains(place) { computedInReference.append(place) }
-            }
+            let (placeHere, placeThere) = (a.computedOn ?? "not recorded", b.computedOn ?? "not recorded")
+            if !computedHere.contains(placeHere) { computedHere.append(placeHere) }
+            if !computedInReference.contains(placeThere) { computedInReference.append(placeThere) }
             if ResultStore.sameRun(a, b) { identical += 1; continue }
             for (metric, value) in (a.result.test?.values ?? [:]).sorted(by: { $0.key.description < $1.key.description }) {
                 guard let other = b.result.test?.values[metric] else { continue }
