@@ -17,7 +17,7 @@ BENCH         = .build/release/bench
 ## holds its datasets, about 0.3 GB for the tables' largest).
 JOBS         ?= $(shell n=$$(nproc); [ $$n -gt 8 ] && n=8; echo $$n)
 
-.PHONY: all main bench build deps test test-second-kernel test-slurm test-example benchmarks tables tables-render verify-data clean
+.PHONY: all main reference bench build deps test test-second-kernel test-slurm test-example benchmarks tables tables-render verify-data clean
 
 ## all (the default): the main job, see `main`.
 all: main
@@ -26,9 +26,18 @@ all: main
 bench: main
 
 ## main: run the default experiment (Configs/default.json) on the embedded
-## TikTok data: trains what is not stored yet, writes Results/tiktok-default/.
+## TikTok data: trains what is not stored yet into Results/tiktok-default/
+## (ignored by git), then compares its runs with the committed reference,
+## Results/reference/tiktok-default/, in one line.
 main: build verify-data
 	$(BENCH) run Configs/default.json
+	@$(BENCH) compare Results/tiktok-default --reference Results/reference/tiktok-default
+
+## reference: train the main job's reference results afresh into
+## Results/reference/tiktok-default/ (commit them with the machine they name).
+reference: build verify-data
+	rm -rf Results/reference/tiktok-default
+	$(BENCH) run Configs/default.json --results Results/reference
 
 ## tables: run every experiment under Configs/tables/ (the papers' tables) and
 ## write its tables and figures; runs already in Results/paper-tables/runs are

@@ -183,15 +183,18 @@ struct Run: ParsableCommand {
         }
         let storedBefore = Set(try runner.storedRecords().map(\.key))
         FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
+        let progress = quiet ? nil : JobsProgress(name: config.name, total: max(0, config.plannedRunCount - storedBefore.count),
+                                                  runsFolder: runner.runsFolder)
         let program = URL(fileURLWithPath: CommandLine.arguments[0])
-        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : brief ? ["--brief"] : [])
+        // Children report one line per run (live bars of N processes on one terminal would overwrite each other).
+        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : ["--brief"])
             + (variant.settings.isEmpty ? [] : ["--set"] + variant.settings)
         let local = LocalJobs(jobs: jobs, program: program, common: common)
         let handlers = installStopHandlers()
         defer { handlers.forEach { $0.cancel() } }
         var status: Int32 = 0
         for stage in [PlannedRun.Stage.tuning, .final] where status == 0 {
-            status = try local.run(stage: stage)
+            status = try local.run(stage: stage, progress: progress)
         }
         let records = try runner.storedRecords()
         let trained = records.filter { !storedBefore.contains($0.key) }

@@ -15,10 +15,11 @@ struct LocalJobs {
     let program: URL
     let common: [String]
 
-    /// Trains `stage` in `jobs` child processes and waits for them; SIGINT or
-    /// SIGTERM of this process is passed on. Returns the worst exit status
-    /// (0 when every child finished; 130 when one was interrupted).
-    func run(stage: PlannedRun.Stage) throws -> Int32 {
+    /// Trains `stage` in `jobs` child processes and waits for them, polling
+    /// `progress` as they go; SIGINT or SIGTERM of this process is passed on.
+    /// Returns the worst exit status (0 when every child finished; 130 when
+    /// one was interrupted).
+    func run(stage: PlannedRun.Stage, progress: JobsProgress?) throws -> Int32 {
         var children: [Process] = []
         for shard in 0..<jobs {
             let child = Process()
@@ -35,8 +36,10 @@ struct LocalJobs {
                 for child in children where child.isRunning { child.interrupt() }
                 forwarded = true
             }
+            progress?.poll()
             usleep(100_000)
         }
+        progress?.poll()
         let statuses = children.map(\.terminationStatus)
         if statuses.contains(130) { return 130 }
         return statuses.first { $0 != 0 } ?? 0
