@@ -116,6 +116,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads of this process (default: the machine's cores). Results do not depend on it.",
                                valueName: "N"))
     var workers: Int?
+    /// Set on the processes `--jobs` starts: the parent has said what the job is.
+    @Flag(help: .hidden) var jobProcess = false
 
     func run() throws {
         let config = try options.load(settings: variant.settings)
@@ -141,18 +143,22 @@ struct Run: ParsableCommand {
         do {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results,
                                           progress: quiet ? .quiet : brief ? .brief : .automatic)
-            if !quiet { reportDatasets(runner) }
+            if !quiet && !jobProcess { reportDatasets(runner) }
             let handlers = installStopHandlers()
             defer { handlers.forEach { $0.cancel() } }
             let scope = (part.map { ", shard \($0)" } ?? "") + (only.map { ", \($0.rawValue) runs only" } ?? "")
-            FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned\(scope)\n".utf8))
+            if !jobProcess {
+                FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned\(scope)\n".utf8))
+            }
             summary = try runner.run(shard: part, stage: only) { stopRequested.load(ordering: .relaxed) }
         } catch let error as DataError {
             throw ValidationError("\(error)")
         }
-        if let part {
-            // A shard leaves the tables to `bench table`, once every shard has finished.
-            print("\(config.name) shard \(part): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)"
+        let elsewhere = summary.byOthers > 0 ? ", \(summary.byOthers) trained meanwhile by another process" : ""
+        if part != nil || only != nil {
+            // A shard or a stage leaves the tables to `bench table`, once every shard and stage has finished.
+            let scope = part.map { " shard \($0)" } ?? " \(only!.rawValue) runs"
+            print("\(config.name)\(scope): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)\(elsewhere)"
                   + (summary.undecided > 0 ? ", \(summary.undecided) final runs wait on other shards' tuning runs" : ""))
             if summary.interrupted {
                 print("interrupted: rerun the same command to finish the missing runs")
@@ -161,7 +167,7 @@ struct Run: ParsableCommand {
             return
         }
         let table = try writeTables(runner, records: summary.records)
-        print("\(config.name): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)")
+        print("\(config.name): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)\(elsewhere)")
         print("table: \(table.path)")
         print("grid:  \(runner.folder.appendingPathComponent("\(config.output.table).csv").path)")
         if summary.interrupted {
@@ -172,7 +178,7 @@ struct Run: ParsableCommand {
         print(try String(contentsOf: table, encoding: .utf8))
     }
 
-    /// `--jobs N`: both stages in N shard processes, then the tables from the store.
+    /// `--jobs N`: each stage in N processes that share its runs, then the tables from the store.
     func runJobs(_ config: ExperimentConfig) throws {
         let runner: ExperimentRunner
         do {
@@ -181,6 +187,7 @@ struct Run: ParsableCommand {
         } catch let error as DataError {
             throw ValidationError("\(error)")
         }
+        if !quiet { reportDatasets(runner) }
         let storedBefore = Set(try runner.storedRecords().map(\.key))
         FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
         let progress = quiet ? nil : JobsProgress(name: config.name, total: max(0, config.plannedRunCount - storedBefore.count),

@@ -3,11 +3,14 @@ import Foundation
 
 /// `bench run --jobs N` on one machine: each stage's runs (tuning, then the
 /// final runs they decide) trained by N processes of this program side by
-/// side, each one shard (`--shard I/N`) with one worker thread. A run's bits
-/// do not depend on the worker count, so the store and the tables are those
-/// of one process. One process with two threads leaves a core idle much of
-/// the time; on the 2-core machine of docs/tables.md ("Budget") two
-/// single-threaded processes trained 1.71 times the runs an hour.
+/// side, each with one worker thread. Every process walks the stage's runs
+/// in order and trains each one it can claim (`RunClaim`), so a process that
+/// finishes its run takes the next free one and none waits while runs are
+/// left. A run's bits do not depend on the worker count or on which process
+/// trains it, so the store and the tables are those of one process. One
+/// process with two threads leaves a core idle much of the time; on the
+/// 2-core machine of docs/tables.md ("Budget") two single-threaded processes
+/// trained 1.71 times the runs an hour.
 struct LocalJobs {
     let jobs: Int
     /// The program and the arguments every child shares: the config, the
@@ -21,10 +24,10 @@ struct LocalJobs {
     /// one was interrupted).
     func run(stage: PlannedRun.Stage, progress: JobsProgress?) throws -> Int32 {
         var children: [Process] = []
-        for shard in 0..<jobs {
+        for _ in 0..<jobs {
             let child = Process()
             child.executableURL = program
-            child.arguments = ["run"] + common + ["--shard", "\(shard)/\(jobs)", "--stage", stage.rawValue, "--workers", "1"]
+            child.arguments = ["run"] + common + ["--stage", stage.rawValue, "--workers", "1", "--job-process"]
             // The parent prints the summary and the table; a child's progress goes to stderr as usual.
             child.standardOutput = FileHandle.nullDevice
             try child.run()

@@ -233,6 +233,8 @@ public final class ExperimentRunner {
         public var trained = 0
         public var skipped = 0
         public var failed = 0
+        /// Runs that another process on the store trained while this call waited (see `RunClaim`).
+        public var byOthers = 0
         public var interrupted = false
         /// Final runs not run because tuning runs are not all stored yet
         /// (another shard's, still running). A shard runs a dataset's final
@@ -254,6 +256,7 @@ public final class ExperimentRunner {
     public func run(shard: Shard? = nil, stage: PlannedRun.Stage? = nil,
                     shouldStop: @escaping () -> Bool = { false }) throws -> Summary {
         try prepareOutput()
+        RunClaim.sweep(runsFolder)
         var summary = Summary()
         if shard == nil && stage == nil {
             let stored = try knownRuns(history: false).filter { $0.record != nil }.count
@@ -266,7 +269,7 @@ public final class ExperimentRunner {
             var session = DatasetSession(descriptor: descriptors[d], config: config)
             let tuning = try tuningRuns(dataset: d)
             if stage != .final {
-                try train(part(tuning), in: &session, summary: &summary, shouldStop: shouldStop)
+                try train(part(tuning), wait: shard == nil && stage == nil, in: &session, summary: &summary, shouldStop: shouldStop)
                 if summary.interrupted { break }
             }
             if stage == .tuning { continue }
@@ -283,7 +286,7 @@ public final class ExperimentRunner {
                 continue
             }
             summary.undecided += waiting
-            try train(part(finals), in: &session, summary: &summary, shouldStop: shouldStop)
+            try train(part(finals), wait: shard == nil && stage == nil, in: &session, summary: &summary, shouldStop: shouldStop)
             if summary.interrupted { break }
         }
         if summary.interrupted && shard == nil { summary.records = try storedRecords() }
@@ -316,48 +319,90 @@ public final class ExperimentRunner {
         }
     }
 
-    func train(_ runs: [PlannedRun], in session: inout DatasetSession, summary: inout Summary,
+    /// Trains `runs` in order, skipping the stored ones. A run that another
+    /// process on the store is training (it holds the run's `RunClaim`) is
+    /// left to it. With `wait`, such runs are then waited for: the result is
+    /// read once stored, and the run is trained here if that process dies
+    /// first, so that every run is trained once and the caller has every
+    /// result (a whole `bench run` needs them to choose its final runs; a
+    /// stage or a shard leaves that to whoever runs the next stage).
+    func train(_ runs: [PlannedRun], wait: Bool, in session: inout DatasetSession, summary: inout Summary,
                shouldStop: @escaping () -> Bool) throws {
+        var pending: [(n: Int, run: PlannedRun)] = []
         for (n, run) in runs.enumerated() {
-            if let record = storedRecord(run) {
-                summary.skipped += 1
-                summary.records.append(record)
-                continue
+            if try !train(run, n: n, of: runs.count, waited: false, in: &session, summary: &summary, shouldStop: shouldStop) {
+                pending.append((n, run))
             }
+            if summary.interrupted { return }
+        }
+        while wait && !pending.isEmpty {
             if shouldStop() { summary.interrupted = true; return }
-            let data = try session.load()
-            let type = try registry.model(named: run.spec.model)
-            let label = "[\(run.dataset) \(run.stage.rawValue) \(n + 1)/\(runs.count) \(run.label) \(run.point.summary) seed \(run.spec.seed)]"
-            let progress = ProgressReporter(label: label + (clock?.note ?? ""), mode: progressMode)
-            let result: TrainingResult
-            do {
-                let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
-                let model = try type.init(dataset: data.dataset, hyperparameters: hyper, seed: run.spec.seed)
-                // An entry may mask validation items at test differently from the protocol.
-                func masking(_ evaluator: Evaluator) -> Evaluator {
-                    guard evaluator.evaluationProtocol.maskValidInTest != run.spec.maskValidInTest else { return evaluator }
-                    var p = evaluator.evaluationProtocol
-                    p.maskValidInTest = run.spec.maskValidInTest
-                    return Evaluator(dataset: data.dataset, protocol: p)
+            usleep(250_000)
+            var left: [(n: Int, run: PlannedRun)] = []
+            for (n, run) in pending {
+                if try !train(run, n: n, of: runs.count, waited: true, in: &session, summary: &summary, shouldStop: shouldStop) {
+                    left.append((n, run))
                 }
-                result = Trainer(dataset: data.dataset, options: run.spec.training, evaluator: masking(data.evaluator),
-                                 sampledTest: data.sampled.map(masking), embeddingUsers: data.embeddingUsers)
-                    .train(model, seed: run.spec.seed, progress: progress, shouldStop: shouldStop)
-            } catch {
-                result = .failed("\(error)")
+                if summary.interrupted { return }
             }
-            if result.stopReason == "interrupted" { summary.interrupted = true; return }
-            let record = RunRecord(key: run.key, spec: run.spec, label: run.label, gridPoint: run.point.summary,
-                                   result: result, finished: ISO8601DateFormatter().string(from: Date()),
-                                   host: ProcessInfo.processInfo.hostName, cpu: MachineReport.current.cpuModel,
-                                   blasKernel: MachineReport.current.blasKernel)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)
-            summary.trained += 1
-            clock?.finished(seconds: result.totalSeconds)
-            if result.status == .failed { summary.failed += 1 }
+            pending = left
+        }
+    }
+
+    /// Trains run `n` of `count` unless it is stored; false when another
+    /// process holds its claim. A stored run found after `waited` for it
+    /// counts as trained by another process, else as reused.
+    private func train(_ run: PlannedRun, n: Int, of count: Int, waited: Bool, in session: inout DatasetSession,
+                       summary: inout Summary, shouldStop: @escaping () -> Bool) throws -> Bool {
+        func reuse(_ record: RunRecord) {
+            if waited { summary.byOthers += 1 } else { summary.skipped += 1 }
             summary.records.append(record)
         }
+        if let record = storedRecord(run) {
+            reuse(record)
+            return true
+        }
+        if shouldStop() { summary.interrupted = true; return true }
+        guard let claim = try RunClaim.acquire(key: run.key, in: runsFolder) else { return false }
+        defer { claim.release() }
+        // Stored by another process between the look above and the claim.
+        if let record = storedRecord(run) {
+            reuse(record)
+            return true
+        }
+        let data = try session.load()
+        let type = try registry.model(named: run.spec.model)
+        let label = "[\(run.dataset) \(run.stage.rawValue) \(n + 1)/\(count) \(run.label) \(run.point.summary) seed \(run.spec.seed)]"
+        let progress = ProgressReporter(label: label + (clock?.note ?? ""), mode: progressMode)
+        let result: TrainingResult
+        do {
+            let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
+            let model = try type.init(dataset: data.dataset, hyperparameters: hyper, seed: run.spec.seed)
+            // An entry may mask validation items at test differently from the protocol.
+            func masking(_ evaluator: Evaluator) -> Evaluator {
+                guard evaluator.evaluationProtocol.maskValidInTest != run.spec.maskValidInTest else { return evaluator }
+                var p = evaluator.evaluationProtocol
+                p.maskValidInTest = run.spec.maskValidInTest
+                return Evaluator(dataset: data.dataset, protocol: p)
+            }
+            result = Trainer(dataset: data.dataset, options: run.spec.training, evaluator: masking(data.evaluator),
+                             sampledTest: data.sampled.map(masking), embeddingUsers: data.embeddingUsers)
+                .train(model, seed: run.spec.seed, progress: progress, shouldStop: shouldStop)
+        } catch {
+            result = .failed("\(error)")
+        }
+        if result.stopReason == "interrupted" { summary.interrupted = true; return true }
+        let record = RunRecord(key: run.key, spec: run.spec, label: run.label, gridPoint: run.point.summary,
+                               result: result, finished: ISO8601DateFormatter().string(from: Date()),
+                               host: ProcessInfo.processInfo.hostName, cpu: MachineReport.current.cpuModel,
+                               blasKernel: MachineReport.current.blasKernel)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)
+        summary.trained += 1
+        clock?.finished(seconds: result.totalSeconds)
+        if result.status == .failed { summary.failed += 1 }
+        summary.records.append(record)
+        return true
     }
 }

@@ -22,21 +22,33 @@ struct BenchOutcome {
 
 /// Runs `bench arguments` with `folder` as its working directory.
 func runBench(_ arguments: [String], in folder: URL) throws -> BenchOutcome {
+    try runBenchTogether([arguments], in: folder)[0]
+}
+
+/// Runs one `bench` process per argument list, side by side, with `folder`
+/// as their working directory, and waits for all of them.
+func runBenchTogether(_ argumentLists: [[String]], in folder: URL) throws -> [BenchOutcome] {
     let logs = FileManager.default.temporaryDirectory.appendingPathComponent("bench-logs-\(UUID())")
     try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: logs) }
-    let (outURL, errURL) = (logs.appendingPathComponent("out"), logs.appendingPathComponent("err"))
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
-    process.executableURL = try benchExecutable()
-    process.arguments = arguments
-    process.currentDirectoryURL = folder
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    try process.run()
-    process.waitUntilExit()
-    return BenchOutcome(status: process.terminationStatus,
-                        stdout: try String(contentsOf: outURL, encoding: .utf8),
-                        stderr: try String(contentsOf: errURL, encoding: .utf8))
+    var started: [(process: Process, out: URL, err: URL)] = []
+    for (i, arguments) in argumentLists.enumerated() {
+        let (outURL, errURL) = (logs.appendingPathComponent("out\(i)"), logs.appendingPathComponent("err\(i)"))
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = try benchExecutable()
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        started.append((process, outURL, errURL))
+    }
+    return try started.map { process, out, err in
+        process.waitUntilExit()
+        return BenchOutcome(status: process.terminationStatus,
+                            stdout: try String(contentsOf: out, encoding: .utf8),
+                            stderr: try String(contentsOf: err, encoding: .utf8))
+    }
 }

@@ -3,8 +3,8 @@ import Testing
 import TestSupport
 @testable import Experiments
 
-/// `bench run --jobs 2`: two shard processes per stage train the same runs,
-/// bit for bit, as one process, and write the same table.
+/// `bench run --jobs 2`: two processes sharing each stage's runs train the
+/// same runs, bit for bit, as one process, and write the same table.
 @Suite struct LocalJobsTests {
     @Test func twoProcessesTrainTheRunsOneProcessTrains() throws {
         let folder = try temporaryFolder()
@@ -18,11 +18,16 @@ import TestSupport
             """
         try Data(config.utf8).write(to: folder.appendingPathComponent("jobs.json"))
         let one = try runBench(["run", "--quiet", "jobs.json", "--results", "one"], in: folder)
-        let two = try runBench(["run", "--quiet", "--jobs", "2", "jobs.json", "--results", "two"], in: folder)
+        let two = try runBench(["run", "--brief", "--jobs", "2", "jobs.json", "--results", "two"], in: folder)
         #expect(one.status == 0 && two.status == 0, "\(one.stderr)\n\(two.stderr)")
         // 3 LightGCN points and VBPR and most popular with seed 1, then seeds 2 and 3 of each chosen point.
         #expect(one.stdout.hasPrefix("jobs: trained 11, reused 0, failed 0\n"), "\(one.stdout)")
         #expect(two.stdout.hasPrefix("jobs: trained 11, reused 0, failed 0 (2 processes)\n"), "\(two.stdout)")
+        // The processes share each stage's runs, one line per run; the parent counts the job's runs as they land.
+        let lines = two.stderr.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("[mmgcn-toy ") }.count == 11, "\(two.stderr)")
+        #expect(lines.filter { $0.hasPrefix("bench: jobs: ") && $0.contains(" of 11 runs trained in ") }.count >= 2
+                && lines.contains { $0.hasPrefix("bench: jobs: 11 of 11 runs trained in ") }, "\(two.stderr)")
         let (a, b) = (ResultStore(folder.appendingPathComponent("one/jobs").path),
                       ResultStore(folder.appendingPathComponent("two/jobs").path))
         let (filesA, filesB) = (try a.runFiles(), try b.runFiles())

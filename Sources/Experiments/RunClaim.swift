@@ -1,0 +1,125 @@
+import Dispatch
+import Foundation
+import RecommenderCore
+
+/// A claim on one run of a store, `runs/.KEY.claim`: taken before the run
+/// trains and removed once its result is written, so that two `bench`
+/// processes on one store (two shells, the processes of `bench run --jobs`,
+/// Slurm tasks on a shared filesystem) never train the same run twice.
+///
+/// A claim is written under a unique temporary name and hard-linked to its
+/// final name: link(2) fails when the name exists, and it is atomic on NFS
+/// too, where `O_EXCL` has not always been. It holds the host, the process id
+/// and the time it was taken, and its holder renews its modification time
+/// every `renewal` seconds while the run trains. A claim is stale, its holder
+/// gone, when it has not been renewed for `staleAfter` seconds, or sooner
+/// when it names this host and no process with its id is alive. A stale claim
+/// is taken over by renaming it away, which only one taker can do, and
+/// claiming anew.
+public final class RunClaim: @unchecked Sendable {
+    /// The claim file.
+    public let path: String
+    private let timer: DispatchSourceTimer
+
+    /// Seconds between renewals of a held claim.
+    public static let renewal = 30.0
+    /// A claim not renewed for this long is stale, whoever holds it.
+    public static let staleAfter = 300.0
+
+    private init(path: String) {
+        self.path = path
+        timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + Self.renewal, repeating: Self.renewal)
+        timer.setEventHandler { [path] in
+            // Renews the modification time; a claim file that is gone stays gone.
+            utimes(path, nil)
+        }
+        timer.resume()
+    }
+
+    deinit {
+        timer.cancel()
+    }
+
+    /// The claim file of run `key` in `runsFolder`.
+    public static func path(key: String, in runsFolder: URL) -> String {
+        runsFolder.appendingPathComponent(".\(key).claim").path
+    }
+
+    /// Claims run `key` in `runsFolder`; nil when a live process holds it.
+    /// A stale claim is taken over.
+    public static func acquire(key: String, in runsFolder: URL) throws -> RunClaim? {
+        let target = path(key: key, in: runsFolder)
+        let host = ProcessInfo.processInfo.hostName
+        // A live claim is the common case while waiting on one: no file is written to find it.
+        if access(target, F_OK) == 0 && staleFile(target, host: host) == nil && access(target, F_OK) == 0 { return nil }
+        let content = "host \(host)\npid \(getpid())\nclaimed \(ISO8601DateFormatter().string(from: Date()))\n"
+        let temporary = runsFolder.appendingPathComponent(".\(key).claim.\(UUID().uuidString).tmp").path
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(content.utf8)) else {
+            throw DataError(file: runsFolder.path, "cannot write a run claim in this folder: \(String(cString: strerror(errno)))")
+        }
+        defer { unlink(temporary) }
+        // A few tries: after taking over a stale claim, or when the claim
+        // went away between the failed link and the look at it.
+        for _ in 0..<3 {
+            if link(temporary, target) == 0 { return RunClaim(path: target) }
+            guard errno == EEXIST else {
+                throw DataError(file: target, "cannot claim the run: \(String(cString: strerror(errno)))")
+            }
+            if access(target, F_OK) != 0 { continue }
+            guard let stale = staleFile(target, host: host) else { return nil }
+            // Move the stale claim away. Only one taker's rename of it
+            // succeeds; should another taker have claimed anew in between,
+            // the file moved is that live claim (another inode), and goes back.
+            let away = target + ".\(UUID().uuidString).stale"
+            guard rename(target, away) == 0 else { continue }
+            var moved = stat()
+            if stat(away, &moved) == 0 && moved.st_ino != stale {
+                _ = link(away, target)
+                unlink(away)
+                return nil
+            }
+            unlink(away)
+        }
+        return nil
+    }
+
+    /// The inode of the claim at `path` when it has lost its holder, else nil.
+    static func staleFile(_ path: String, host: String) -> ino_t? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let age = Date().timeIntervalSince1970 - Double(info.st_mtim.tv_sec)
+        if age > staleAfter { return info.st_ino }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        guard fields["host"] == host, let pid = fields["pid"].flatMap({ Int32($0) }) else { return nil }
+        return kill(pid, 0) != 0 && errno == ESRCH ? info.st_ino : nil
+    }
+
+    /// Gives the claim up: the run is stored, failed to store, or was interrupted.
+    public func release() {
+        timer.cancel()
+        unlink(path)
+    }
+
+    /// Removes what killed processes left in `runsFolder`: temporary run and
+    /// claim files (hidden, ending in `.tmp` or `.stale`) older than
+    /// `staleAfter`, which no live writer still holds. Returns how many.
+    @discardableResult
+    public static func sweep(_ runsFolder: URL) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: runsFolder.path) else { return 0 }
+        var removed = 0
+        let now = Date().timeIntervalSince1970
+        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasSuffix(".stale")) {
+            let path = runsFolder.appendingPathComponent(name).path
+            var info = stat()
+            guard stat(path, &info) == 0, now - Double(info.st_mtim.tv_sec) > staleAfter else { continue }
+            if unlink(path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+}
