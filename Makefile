@@ -12,8 +12,8 @@ APT_PACKAGES  = libopenblas-dev liblapacke-dev libssl-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BENCH         = .build/release/bench
-## JOBS: training processes side by side for `make tables` (one worker thread
-## each; `bench run --jobs`): the machine's cores, at most 8 (each process
+## JOBS: training processes side by side for `make` and `make tables` (one
+## worker thread each; `bench run --jobs`): the machine's cores, at most 8 (each process
 ## holds its datasets, about 0.3 GB for the tables' largest).
 JOBS         ?= $(shell n=$$(nproc); [ $$n -gt 8 ] && n=8; echo $$n)
 
@@ -30,7 +30,7 @@ bench: main
 ## (ignored by git), then compares its runs with the committed reference,
 ## Results/reference/tiktok-default/, in one line.
 main: build verify-data
-	$(BENCH) run Configs/default.json
+	$(BENCH) run --jobs $(JOBS) Configs/default.json
 	@$(BENCH) compare Results/tiktok-default --reference Results/reference/tiktok-default
 
 ## reference: train the main job's reference results afresh into

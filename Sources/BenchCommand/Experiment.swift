@@ -110,13 +110,14 @@ struct Run: ParsableCommand {
                                valueName: "tuning|final"))
     var stage: String?
     @Option(help: ArgumentHelp(
-        "Train with N processes of bench side by side, each a shard with one worker thread: on a machine with N cores, more runs an hour than one process with N threads, and the same results.",
+        "Train with N processes of bench side by side, each with one worker thread, sharing each stage's runs: on a machine with N cores, more runs an hour than one process with N threads, and the same results. Each epoch (or with --brief, each run) is a log line, and the job's runs and time left a line of their own.",
         valueName: "N"))
     var jobs = 1
     @Option(help: ArgumentHelp("Worker threads of this process (default: the machine's cores). Results do not depend on it.",
                                valueName: "N"))
     var workers: Int?
-    /// Set on the processes `--jobs` starts: the parent has said what the job is.
+    /// Set on the processes `--jobs` starts: the parent has said what the job is,
+    /// and each epoch is a log line, since the processes share one terminal.
     @Flag(help: .hidden) var jobProcess = false
 
     func run() throws {
@@ -142,7 +143,7 @@ struct Run: ParsableCommand {
         let summary: ExperimentRunner.Summary
         do {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results,
-                                          progress: quiet ? .quiet : brief ? .brief : .automatic)
+                                          progress: quiet ? .quiet : brief ? .brief : jobProcess ? .lines : .automatic)
             if !quiet && !jobProcess { reportDatasets(runner) }
             let handlers = installStopHandlers()
             defer { handlers.forEach { $0.cancel() } }
@@ -193,8 +194,7 @@ struct Run: ParsableCommand {
         let progress = quiet ? nil : JobsProgress(name: config.name, total: max(0, config.plannedRunCount - storedBefore.count),
                                                   runsFolder: runner.runsFolder)
         let program = URL(fileURLWithPath: CommandLine.arguments[0])
-        // Children report one line per run (live bars of N processes on one terminal would overwrite each other).
-        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : ["--brief"])
+        let common = [options.config, "--results", options.results, "--configs", options.configs] + (quiet ? ["--quiet"] : brief ? ["--brief"] : [])
             + (variant.settings.isEmpty ? [] : ["--set"] + variant.settings)
         let local = LocalJobs(jobs: jobs, program: program, common: common)
         let handlers = installStopHandlers()

@@ -7,6 +7,9 @@ public final class ProgressReporter: @unchecked Sendable {
     public enum Mode: Sendable {
         /// Every epoch: a live bar on a terminal, a log line otherwise.
         case automatic
+        /// Every epoch as a log line, never a live bar: for processes that
+        /// share one terminal (those of `bench run --jobs`).
+        case lines
         /// Only each run's outcome, one line per run.
         case brief
         /// Nothing.
@@ -24,7 +27,7 @@ public final class ProgressReporter: @unchecked Sendable {
         self.label = label
         quiet = mode == .quiet
         brief = mode == .brief
-        isTerminal = isatty(STDERR_FILENO) != 0
+        isTerminal = mode != .lines && isatty(STDERR_FILENO) != 0
     }
 
     /// Reports the end of an epoch. `stopsBy` is the epoch at which the
