@@ -258,7 +258,10 @@ public final class ExperimentRunner {
         try prepareOutput()
         RunClaim.sweep(runsFolder)
         var summary = Summary()
-        if shard == nil && stage == nil {
+        // The whole config in this process: it keeps the clock, waits for runs
+        // that other processes hold, and gathers every tuning record itself.
+        let whole = shard == nil && stage == nil
+        if whole {
             let stored = try knownRuns(history: false).filter { $0.record != nil }.count
             clock = JobClock(total: max(0, config.plannedRunCount - stored))
         } else {
@@ -269,13 +272,13 @@ public final class ExperimentRunner {
             var session = DatasetSession(descriptor: descriptors[d], config: config)
             let tuning = try tuningRuns(dataset: d)
             if stage != .final {
-                try train(part(tuning), wait: shard == nil && stage == nil, in: &session, summary: &summary, shouldStop: shouldStop)
+                try train(part(tuning), wait: whole, in: &session, summary: &summary, shouldStop: shouldStop)
                 if summary.interrupted { break }
             }
             if stage == .tuning { continue }
             // Every shard's tuning runs, as stored now; without a shard, the
             // records gathered so far hold them all.
-            let records = shard == nil && stage == nil ? summary.records
+            let records = whole ? summary.records
                 : storedRecords(of: tuning, history: false).compactMap { $0 }
             let waiting = undecidedFinalRuns(dataset: d, tuning: tuning, records: records)
             let finals = try finalRuns(dataset: d, records: records)
@@ -286,7 +289,7 @@ public final class ExperimentRunner {
                 continue
             }
             summary.undecided += waiting
-            try train(part(finals), wait: shard == nil && stage == nil, in: &session, summary: &summary, shouldStop: shouldStop)
+            try train(part(finals), wait: whole, in: &session, summary: &summary, shouldStop: shouldStop)
             if summary.interrupted { break }
         }
         if summary.interrupted && shard == nil { summary.records = try storedRecords() }
