@@ -92,11 +92,29 @@ func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL
     return runner.folder.appendingPathComponent("\(runner.config.output.table).md")
 }
 
+/// The exit status of a `bench run` or `bench train` that completed but left a
+/// run failed (a diverged loss, a model that cannot run on a dataset); 0 means
+/// every run finished, 64 bad input, 130 an interruption.
+let runsFailedStatus: Int32 = 2
+
+/// Writes one line per failed run to stderr (its row, dataset, grid point,
+/// seed, key and the whole reason); true when there was one.
+@discardableResult
+func reportFailures(_ records: [RunRecord]) -> Bool {
+    let failed = records.filter { $0.result.status == .failed }.sorted { $0.key < $1.key }
+    for r in failed {
+        let why = (r.result.failure ?? "no reason stored").split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data(
+            "bench: failed: \(r.label) on \(r.spec.dataset), \(r.gridPoint), seed \(r.spec.seed) (run \(r.key)): \(why)\n".utf8))
+    }
+    return !failed.isEmpty
+}
+
 /// `bench run CONFIG`.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train every run of a config that has no stored result, then write its tables.",
-        discussion: "Runs are stored one JSON file each under RESULTS/STORE/runs/ (STORE is the config's \"store\", by default its name), keyed by a hash of their resolved settings; a run whose file exists is skipped. Per dataset, every grid point runs with the tuning seeds first; the point chosen on validation then runs with the other seeds. SIGINT or SIGTERM stops after the current epoch and keeps the finished runs.")
+        discussion: "Runs are stored one JSON file each under RESULTS/STORE/runs/ (STORE is the config's \"store\", by default its name), keyed by a hash of their resolved settings; a run whose file exists is skipped. Per dataset, every grid point runs with the tuning seeds first; the point chosen on validation then runs with the other seeds. SIGINT or SIGTERM stops after the current epoch and keeps the finished runs.\n\nExit status: 0 when every run of the config finished; 2 when the command completed and wrote its tables but a run failed (one line per failed run on stderr; a shard or a stage exits 0 then, so that the next Slurm stage starts); 64 for bad input, before anything is written; 130 when interrupted.")
 
     @OptionGroup var options: ConfigOptions
     @Flag(help: "No progress output.") var quiet = false
@@ -165,6 +183,9 @@ struct Run: ParsableCommand {
                 print("interrupted: rerun the same command to finish the missing runs")
                 throw ExitCode(130)
             }
+            // The failures of this part; its exit stays 0 so that a Slurm
+            // dependency on it (afterok) still starts the next stage.
+            if !jobProcess { reportFailures(summary.records) }
             return
         }
         let table = try writeTables(runner, records: summary.records)
@@ -177,6 +198,7 @@ struct Run: ParsableCommand {
         }
         print("")
         print(try String(contentsOf: table, encoding: .utf8))
+        if reportFailures(summary.records) { throw ExitCode(runsFailedStatus) }
     }
 
     /// `--jobs N`: each stage in N processes that share its runs, then the tables from the store.
@@ -217,13 +239,15 @@ struct Run: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
         print("")
         print(try String(contentsOf: table, encoding: .utf8))
+        if reportFailures(records) { throw ExitCode(runsFailedStatus) }
     }
 }
 
 /// `bench table CONFIG`.
 struct Table: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-render a config's tables from its stored runs, without training.")
+        abstract: "Re-render a config's tables from its stored runs, without training.",
+        discussion: "Exit status: 0, or 2 when a stored run of the config failed (one line per failed run on stderr, after the tables are written).")
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var variant: VariantOptions
@@ -237,6 +261,7 @@ struct Table: ParsableCommand {
             let table = try writeTables(runner, records: records)
             print("\(records.count) of \(config.plannedRunCount) runs stored; table: \(table.path)")
             print(try String(contentsOf: table, encoding: .utf8))
+            if reportFailures(records) { throw ExitCode(runsFailedStatus) }
         } catch let error as DataError {
             throw ValidationError("\(error)")
         }

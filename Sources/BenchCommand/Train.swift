@@ -85,7 +85,10 @@ struct Train: ParsableCommand {
         progress.note("\n" + data.summary)
         let machine = MachineReport.current
         progress.note("computing on \(machine.cpuModel) with \(machine.blasKernel) (\(machine.kernelChoice)), \(Parallelism.workers) threads")
-        let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol(maskValidInTest: maskValidInTest))
+        // The default metrics, and the validation metric at its own K when that
+        // is not among them (recall@5, say), so that early stopping can read it.
+        let metrics = Array(Set(EvaluationProtocol.defaultMetrics + [options.validMetric]))
+        let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol(metrics: metrics, maskValidInTest: maskValidInTest))
         let popular = try evaluator.evaluate(MostPopular(dataset: data), on: .valid)
         progress.note("most-popular valid \(options.validMetric) \(String(format: "%.4f", popular[options.validMetric]))")
         let instance = try type.init(dataset: data, hyperparameters: hyper, seed: seed)
@@ -96,7 +99,7 @@ struct Train: ParsableCommand {
             try AtomicFile.write(try encoder.encode(result), to: output)
         }
         print(summary(result, model: type.name, dataset: data.name))
-        if result.status == .failed { throw ExitCode(2) }
+        if result.status == .failed { throw ExitCode(runsFailedStatus) }
     }
 
     func summary(_ r: TrainingResult, model: String, dataset: String) -> String {

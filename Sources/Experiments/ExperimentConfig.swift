@@ -206,6 +206,7 @@ public struct ExperimentConfig: Sendable {
             throw ConfigError(key: "models", "expected a non-empty list of model entries")
         }
         var models: [ModelEntry] = []
+        var plannedSoFar = 0
         for (i, item) in list.enumerated() {
             let m = try JSONReader(item, path: "models[\(i)]")
             try m.allowOnly(["model", "label", "parameters", "training", "datasets", "tuned_as", "protocol"])
@@ -267,6 +268,23 @@ public struct ExperimentConfig: Sendable {
             let entry = ModelEntry(model: type.name, label: try m.string("label") ?? type.name,
                                    parameters: parameters, training: trainingGrid, datasets: only, tunedAs: tunedAs,
                                    maskValidInTest: maskValidInTest)
+            // The cap, by arithmetic on the lists' lengths before any point is
+            // built, so that a huge grid is refused at once in constant memory.
+            let points = entry.gridPointCount
+            let perDataset = entry.tunedAs != nil ? seeds.count
+                : Self.saturatingSum(Self.saturating(points, tuningSeeds), seeds.count - tuningSeeds)
+            plannedSoFar = Self.saturatingSum(plannedSoFar, Self.saturating(perDataset, only?.count ?? datasetNames.count))
+            if plannedSoFar > maxRuns {
+                let lengths = (parameters.sorted { $0.key < $1.key }.map { ("parameters.\($0.key)", $0.value.count) }
+                               + trainingGrid.sorted { $0.key < $1.key }.map { ("training.\($0.key)", $0.value.count) })
+                    .filter { $0.1 > 1 }.map { "\($0.0) \($0.1)" }
+                let grid = points == Int.max ? "more than \(Int.max) points" : "\(points) point\(points == 1 ? "" : "s")"
+                let total = plannedSoFar == Int.max ? "more than \(Int.max)" : "\(plannedSoFar)"
+                throw ConfigError(key: "models[\(i)]", "\"\(entry.label)\": its grid has \(grid)"
+                                  + (lengths.isEmpty ? "" : " (\(lengths.joined(separator: " × ")))")
+                                  + ", which brings the config to \(total) runs (grid points × tuning seeds, plus the other "
+                                  + "seeds of the chosen point, per dataset), more than max_runs = \(maxRuns)")
+            }
             // Check every grid point now, so a bad value fails before any training.
             for point in entry.gridPoints() {
                 _ = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: "models[\(i)].parameters")
@@ -386,9 +404,21 @@ public struct ExperimentConfig: Sendable {
     /// chosen point, and each tuned_as entry's one point times all seeds.
     public var plannedRunCount: Int {
         models.reduce(0) { total, entry in
-            let tuning = entry.tunedAs != nil ? 0 : entry.gridPoints().count * tuningSeeds
+            let tuning = entry.tunedAs != nil ? 0 : entry.gridPointCount * tuningSeeds
             return total + (tuning + finalRunCount(of: entry)) * datasets(of: entry).count
         }
+    }
+
+    /// a × b, or Int.max when that overflows (a grid too large to count).
+    static func saturating(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Int.max : product
+    }
+
+    /// a + b, or Int.max when that overflows.
+    static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
     }
 
     /// Number of `entry`'s final runs on one dataset: the chosen point's
@@ -424,6 +454,13 @@ extension JSONValue {
 }
 
 extension ExperimentConfig.ModelEntry {
+    /// The number of grid points, the product of the lists' lengths, without
+    /// building them (Int.max when the product overflows).
+    public var gridPointCount: Int {
+        (parameters.values.map(\.count) + training.values.map(\.count))
+            .reduce(1) { ExperimentConfig.saturating($0, $1) }
+    }
+
     /// The cartesian product of every listed value, in a fixed order (keys sorted).
     public func gridPoints() -> [GridPoint] {
         var points = [GridPoint(parameters: [:], training: [:])]

@@ -156,6 +156,17 @@ public struct ResultTables {
                 significant[j] = true
             }
         }
+        // Why a cell failed, in full below the table: one note per row and
+        // dataset, numbered in table order (a reason never cut in a cell).
+        var failures: [String] = []
+        var notes: [String: Int] = [:]
+        func failureNote(_ label: String, _ dataset: String, _ why: String) -> Int {
+            let key = "\(label)\u{0}\(dataset)"
+            if let n = notes[key] { return n }
+            failures.append("\(label)\(many ? " on \(dataset)" : ""): " + why.split(whereSeparator: \.isNewline).joined(separator: " "))
+            notes[key] = failures.count
+            return failures.count
+        }
         for (i, entry) in config.models.enumerated() {
             var texts: [String] = []
             for (j, c) in cells.enumerated() {
@@ -163,7 +174,7 @@ public struct ResultTables {
                 let v = row.testValues(c.column).map(\.value)
                 guard !v.isEmpty else {
                     if let why = (row.points + [row.selected].compactMap { $0 }).compactMap(\.failure).first {
-                        texts.append("failed (\(why.prefix(60)))")
+                        texts.append("failed (note \(failureNote(entry.label, c.dataset, why)))")
                     } else {
                         texts.append("not run yet")
                     }
@@ -182,7 +193,12 @@ public struct ResultTables {
                     (values(entry.label, c) ?? []), against: values(reference, c) ?? []) {
                     text += " (\(difference))"
                 }
-                if let missing = row.selected?.missingSeeds, missing > 0 { text += " (\(v.count) of \(config.seeds.count) seeds)" }
+                if let selected = row.selected, let why = selected.failure {
+                    // Some seeds of the chosen point failed: the mean is over the others.
+                    text += " (\(v.count) of \(config.seeds.count) seeds; failed: note \(failureNote(entry.label, c.dataset, why)))"
+                } else if let missing = row.selected?.missingSeeds, missing > 0 {
+                    text += " (\(v.count) of \(config.seeds.count) seeds)"
+                }
                 texts.append(text)
             }
             out.append("| \(entry.label)\(entry.tunedAs == nil ? "" : " †") | " + texts.joined(separator: " | ") + " |")
@@ -207,6 +223,12 @@ public struct ResultTables {
             out.append(belowReference
                 ? "↓ : not above \(labels[r])'s mean in that column (items ranked by their training popularity, the same for every user)."
                 : "Every row is above \(labels[r]) (items ranked by their training popularity, the same for every user) in every column.")
+        }
+        if !failures.isEmpty {
+            out.append("")
+            out.append("Failed:")
+            out.append("")
+            for (n, text) in failures.enumerated() { out.append("\(n + 1). \(text)") }
         }
         out.append("")
         out.append("Selected grid points:")

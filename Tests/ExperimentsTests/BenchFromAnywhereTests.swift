@@ -50,6 +50,24 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: cwd.path).isEmpty)
     }
 
+    /// A validation metric at a K outside the default 10, 20 and 50 is
+    /// evaluated and decides the early stop (it stopped on a precondition).
+    @Test func trainStopsOnAValidationMetricAtAnyK() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let outcome = try runBench(["train", "--dataset", "mmgcn-toy", "--model", "LightGCN", "--epochs", "2",
+                                    "--valid-metric", "recall@5", "--output", "result.json"], in: root)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("most-popular valid recall@5 "), "\(outcome.stderr)")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("result.json"))) as? [String: Any]
+        let epochs = try #require(record?["epochs"] as? [[String: Any]])
+        #expect(epochs.count == 2)
+        for epoch in epochs {
+            let valid = try #require(epoch["valid"] as? [String: Any])
+            #expect(valid["recall@5"] != nil && valid["recall@20"] != nil, "\(valid.keys.sorted())")
+        }
+    }
+
     @Test func splitCreatesItsOutputFolder() throws {
         let root = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -95,7 +95,7 @@ func errorMessage(_ body: () throws -> Void) -> String {
             (toyConfig(extra: #", "output": {"columns": ["recall@0"]}"#),
              "output.columns[0]: K = 0 in 'recall@0'; expected K ≥ 1"),
             (toyConfig(extra: #", "max_runs": 1"#),
-             "max_runs: the grid expands to 2 runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = 1"),
+             "models[0]: \"LightGCN\": its grid has 1 point, which brings the config to 2 runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = 1"),
             (toyConfig(extra: #", "epochs": 3"#), "epochs: unknown key"),
             (#"{"name": "x", "dataset": "nowhere", "models": [{"model": "LightGCN"}]}"#,
              "dataset: 'nowhere': nothing at \(repositoryPath("Configs/datasets/nowhere.json")); expected a built-in dataset name"),
@@ -125,6 +125,31 @@ func errorMessage(_ body: () throws -> Void) -> String {
             let message = errorMessage { _ = try parse(text) }
             #expect(message.contains(expected), "\(message)")
         }
+    }
+
+    /// A grid over max_runs is refused by arithmetic on its lists' lengths,
+    /// naming the entry and the count, before any point is built: 10⁹ points
+    /// could not be built in this process's memory, and 10²⁰ overflow Int.
+    @Test func aHugeGridIsRefusedWithoutBuildingIt() throws {
+        let thousand = "[" + (1...1000).map { "0.\($0)" }.joined(separator: ", ") + "]"
+        let sizes = "[" + (1...1000).map(String.init).joined(separator: ", ") + "]"
+        let billion = toyConfig(models: """
+            [{"model": "LightGCN", "parameters": {"reg_weight": \(thousand)},
+              "training": {"learning_rate": \(thousand), "batch_size": \(sizes)}}]
+            """)
+        let message = errorMessage { _ = try parse(billion) }
+        // 1000³ points, each run with both seeds (the toy config tunes on seeds 1 and 2): 2 × 10⁹ runs.
+        #expect(message.contains("models[0]: \"LightGCN\": its grid has 1000000000 points (parameters.reg_weight 1000 × "
+                                 + "training.batch_size 1000 × training.learning_rate 1000), which brings the config to "
+                                 + "2000000000 runs"), "\(message)")
+        let tenThousand = "[" + (1...10_000).map(String.init).joined(separator: ", ") + "]"
+        let overflowing = toyConfig(models: """
+            [{"model": "LightGCN", "parameters": {"reg_weight": \(tenThousand), "n_layers": \(tenThousand)},
+              "training": {"learning_rate": \(tenThousand), "batch_size": \(tenThousand), "epochs": \(tenThousand)}}]
+            """)
+        let huge = errorMessage { _ = try parse(overflowing) }
+        #expect(huge.contains("its grid has more than \(Int.max) points"), "\(huge)")
+        #expect(huge.contains("which brings the config to more than \(Int.max) runs"), "\(huge)")
     }
 
     /// Datasets, store, tuning seeds, tuned_as rows and the sampled test read as written, and the run count

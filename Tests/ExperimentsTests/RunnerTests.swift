@@ -234,7 +234,11 @@ func temporaryFolder() throws -> URL {
         let summary = try runner.run()
         #expect(summary.trained == 4 && summary.failed == 2)
         let md = ResultTables(config: config, records: summary.records, datasets: [("baby", "baby")]).markdown()
-        #expect(md.contains("| VBPR | failed (VBPR: dataset baby has no item features"), "\(md)")
+        // The cell points to a note that holds the whole reason, as the run stored it.
+        #expect(md.contains("| VBPR | failed (note 1) |"), "\(md)")
+        let stored = try #require(summary.records.first { $0.spec.model == "VBPR" }?.result.failure)
+        #expect(stored.hasPrefix("VBPR: dataset baby has no item features"), "\(stored)")
+        #expect(md.contains("Failed:\n\n1. VBPR: \(stored)\n"), "\(md)")
     }
 }
 
@@ -297,6 +301,25 @@ func temporaryFolder() throws -> URL {
         #expect(md.contains("| %Improv. | – | – | -25.00% | +25.00% |"), "\(md)")
         let csv = ResultTables(config: config, records: records, datasets: [("toy", "toy"), ("baby", "baby")]).csv()
         #expect(csv.contains("baby,B,LightGCN,default,yes,finished,1,0.300000,0.450000,0.000000,0.250000,0.000000"), "\(csv)")
+    }
+
+    /// A chosen point whose final seed failed: the cell is the mean over the
+    /// seeds that finished, marked with how many and a note with the reason,
+    /// and the CSV's status says failed.
+    @Test func aChosenPointWithAFailedSeedIsMarked() throws {
+        let config = try parse(toyConfig(models: #"[{"model": "LightGCN"}]"#, extra: #", "tuning_seeds": 1"#)
+            .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
+        let key = MetricKey(.recall, at: 10)
+        var failed = record("LightGCN", "default", seed: 3, valid: 0, test: 0, key: key)
+        failed.result = .failed("loss is NaN at epoch 2 (diverged)")
+        let records = [record("LightGCN", "default", seed: 1, valid: 0.3, test: 0.10, key: key),
+                       record("LightGCN", "default", seed: 2, valid: 0.3, test: 0.20, key: key), failed]
+        let tables = ResultTables(config: config, records: records, datasets: [("toy", "toy")])
+        let md = tables.markdown()
+        // Mean of 0.10 and 0.20, std √0.005 = 0.0707.
+        #expect(md.contains("| LightGCN | **0.1500 ± 0.0707** (2 of 3 seeds; failed: note 1) |"), "\(md)")
+        #expect(md.contains("Failed:\n\n1. LightGCN: loss is NaN at epoch 2 (diverged)\n"), "\(md)")
+        #expect(tables.csv().contains(",yes,failed: loss is NaN at epoch 2 (diverged),"), "\(tables.csv())")
     }
 
     /// With one seed a cell is the run's value alone: a std of one run is not 0.
