@@ -101,13 +101,15 @@ test-slurm: deps verify-data
 test-example: deps verify-data
 	cd Examples/BPRMF && $(SWIFT) test -c release $(CPU_FLAGS)
 
-## benchmarks: the package-benchmark suites in Benchmarks/ (release; see docs/performance.md, "Benchmarks").
-benchmarks: deps
-	$(SWIFT) package benchmark
+## benchmarks: the package-benchmark suites, a package of their own in Benchmarks/
+## that depends on this one, so that only this target fetches and builds them
+## (release; see docs/performance.md, "Benchmarks").
+benchmarks: deps verify-data
+	cd Benchmarks && $(SWIFT) package benchmark
 
 ## verify-data: check the embedded datasets against their checksums.
 verify-data:
 	cd Data && sha256sum --check --quiet SHA256SUMS
 
 clean:
-	rm -rf .build Examples/BPRMF/.build
+	rm -rf .build Examples/BPRMF/.build Benchmarks/.build

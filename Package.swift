@@ -24,7 +24,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // OpenBLAS cblas and LAPACKE, wrapped as swift-numerics wraps its C shims.
@@ -98,33 +97,6 @@ let package = Package(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "RecommenderCore", "GraphKit", "ModelRegistry", "TestSupport",
                            "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN"]
-        ),
-        .executableTarget(
-            name: "GraphKitBenchmarks",
-            dependencies: [
-                "GraphKit", "RecommenderCore",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/GraphKitBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "RecommenderBenchmarks",
-            dependencies: [
-                "GraphKit", "RecommenderCore", "LightGCN",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/RecommenderBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "ExperimentBenchmarks",
-            dependencies: [
-                "Experiments", "ModelRegistry", "RecommenderCore",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/ExperimentBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )
