@@ -79,6 +79,14 @@ func reportDatasets(_ runner: ExperimentRunner) {
     }
 }
 
+/// Writes the recoveries the loader made from a dataset (`Dataset.warnings`)
+/// to stderr, one line each.
+func reportWarnings(_ datasets: [(name: String, warnings: [String])]) {
+    for (name, warnings) in datasets {
+        for line in warnings { FileHandle.standardError.write(Data("bench: warning: \(name): \(line)\n".utf8)) }
+    }
+}
+
 /// Re-renders and writes the tables of a config from its stored runs.
 func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL {
     let lines = try runner.descriptors.map { descriptor in
@@ -163,6 +171,10 @@ struct Run: ParsableCommand {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results,
                                           progress: quiet ? .quiet : brief ? .brief : jobProcess ? .lines : .automatic)
             if !quiet && !jobProcess { reportDatasets(runner) }
+            // The data is read and checked before anything is written; the
+            // processes of --jobs leave its warnings to the one that started them.
+            let loaded = try runner.loadDatasets()
+            if !jobProcess { reportWarnings(loaded) }
             let handlers = installStopHandlers()
             defer { handlers.forEach { $0.cancel() } }
             let scope = (part.map { ", shard \($0)" } ?? "") + (only.map { ", \($0.rawValue) runs only" } ?? "")
@@ -206,11 +218,13 @@ struct Run: ParsableCommand {
         let runner: ExperimentRunner
         do {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
+            if !quiet { reportDatasets(runner) }
+            // The data is read and checked before anything is written.
+            reportWarnings(try runner.loadDatasets())
             try runner.prepareOutput()
         } catch let error as DataError {
             throw ValidationError("\(error)")
         }
-        if !quiet { reportDatasets(runner) }
         let storedBefore = Set(try runner.storedRecords().map(\.key))
         FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
         let progress = quiet ? nil : JobsProgress(name: config.name, total: max(0, config.plannedRunCount - storedBefore.count),

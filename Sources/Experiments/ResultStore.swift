@@ -193,7 +193,7 @@ public struct ResultStore {
                     let kept = try read(keptPath)
                     // The same bytes, or the same lines but for timings and where
                     // and when it ran, are the same run; else compare the runs themselves.
-                    if try kept == data || Self.withoutVolatileLines(kept) == Self.withoutVolatileLines(data) {
+                    if kept == data || Self.withoutVolatileLines(kept) == Self.withoutVolatileLines(data) {
                         out[i] = .identical
                         return
                     }

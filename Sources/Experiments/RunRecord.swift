@@ -56,6 +56,11 @@ public struct RunRecord: Codable, Sendable {
     /// suite recorded it. Different kernels round differently, so the same
     /// spec gives other last digits, and a training path that drifts.
     public var blasKernel: String? = nil
+    /// The recoveries the loader made from the run's dataset (`Dataset.warnings`:
+    /// repeated pairs dropped, held-out pairs that training has, users and
+    /// items without training interactions); nil when there were none, and in
+    /// runs stored before the suite recorded them.
+    public var datasetWarnings: [String]? = nil
 
     /// Where it was computed, in a few words: "Intel(R) Xeon(R) Processor,
     /// OpenBLAS 0.3.21 SkylakeX", or nil for runs stored without it.

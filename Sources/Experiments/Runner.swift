@@ -49,6 +49,8 @@ public final class ExperimentRunner {
     private var fileHashes: [String: [String: String]] = [:]
     /// The whole job's progress, for a call that trains every stage of every run.
     private var clock: JobClock?
+    /// Each dataset, loaded on first use or by `loadDatasets()`.
+    private var sessions: [DatasetSession]
 
     public init(config: ExperimentConfig, registry: ModelRegistry, resultsRoot: String = "Results",
                 progress: ProgressReporter.Mode = .automatic) throws {
@@ -60,6 +62,17 @@ public final class ExperimentRunner {
         descriptors = located.map { $0.descriptor }
         datasetReports = located.compactMap { $0.found }
         progressMode = progress
+        sessions = descriptors.map { DatasetSession(descriptor: $0, config: config) }
+    }
+
+    /// Loads and checks every dataset of the config now, before anything is
+    /// written, and returns each one's name and the recoveries its loader
+    /// made (`Dataset.warnings`). `run` then trains on the loaded data.
+    public func loadDatasets() throws -> [(name: String, warnings: [String])] {
+        try sessions.indices.map { d in
+            let dataset = try sessions[d].load().dataset
+            return (dataset.name, dataset.warnings)
+        }
     }
 
     /// The descriptor names of the config's datasets, in order.
@@ -269,7 +282,8 @@ public final class ExperimentRunner {
         }
         let part = { (runs: [PlannedRun]) in shard.map { $0.runs(of: runs) } ?? runs }
         for d in descriptors.indices {
-            var session = DatasetSession(descriptor: descriptors[d], config: config)
+            var session = sessions[d]
+            defer { sessions[d] = session }
             let tuning = try tuningRuns(dataset: d)
             if stage != .final {
                 try train(part(tuning), wait: whole, in: &session, summary: &summary, shouldStop: shouldStop)
@@ -398,7 +412,8 @@ public final class ExperimentRunner {
         let record = RunRecord(key: run.key, spec: run.spec, label: run.label, gridPoint: run.point.summary,
                                result: result, finished: ISO8601DateFormatter().string(from: Date()),
                                host: ProcessInfo.processInfo.hostName, cpu: MachineReport.current.cpuModel,
-                               blasKernel: MachineReport.current.blasKernel)
+                               blasKernel: MachineReport.current.blasKernel,
+                               datasetWarnings: data.dataset.warnings.isEmpty ? nil : data.dataset.warnings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)

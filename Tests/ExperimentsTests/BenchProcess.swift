@@ -34,8 +34,8 @@ func runBenchTogether(_ argumentLists: [[String]], in folder: URL) throws -> [Be
     var started: [(process: Process, out: URL, err: URL)] = []
     for (i, arguments) in argumentLists.enumerated() {
         let (outURL, errURL) = (logs.appendingPathComponent("out\(i)"), logs.appendingPathComponent("err\(i)"))
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
         process.executableURL = try benchExecutable()
         process.arguments = arguments

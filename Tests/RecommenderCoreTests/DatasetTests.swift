@@ -44,6 +44,28 @@ import Testing
         #expect(data.summary.contains("repeated pairs dropped: 1 in train, 2 in valid"))
     }
 
+    /// Every recovery the loader makes is a warning, counted by hand here:
+    /// users 0-3, items 0-5.
+    @Test func everyRecoveryIsAWarning() throws {
+        let data = try makeDataset([
+            (0, 0, .train), (0, 0, .train), (0, 1, .train),  // one repeated pair in train
+            (0, 1, .test), (0, 2, .valid), (0, 2, .test),    // (0, 1) in train and test; (0, 2) in valid and test
+            (1, 3, .train), (1, 3, .valid), (1, 4, .test),   // (1, 3) in train and valid
+            (2, 0, .train),
+            (3, 5, .test),                                   // user 3 has no training pair; items 2, 4, 5 none either
+        ])
+        #expect(data.warnings == [
+            "1 repeated (user, item) pair in train dropped; each pair is kept once",
+            "1 (user, item) pair is in both train and valid: kept in valid, where training items are masked, so it can never be a hit and lowers every valid metric",
+            "1 (user, item) pair is in both train and test: kept in test, where training items are masked, so it can never be a hit and lowers every test metric",
+            "1 (user, item) pair is in both valid and test: kept in test, where validation items are masked by default, so it can never be a hit and lowers every test metric",
+            "1 user has no training interaction: left out of evaluation",
+            "3 items are never in training: still ranked",
+        ])
+        let clean = try makeDataset([(0, 0, .train), (0, 1, .test), (1, 1, .train), (1, 0, .valid)])
+        #expect(clean.warnings.isEmpty, "\(clean.warnings)")
+    }
+
     @Test func featureRowsMustMatchTheItemsAndBeFinite() throws {
         let file = try parse("userID\titemID\tx_label\n0\t0\t0\n1\t2\t0\n")
         #expect(throws: DataError.self) {

@@ -67,6 +67,11 @@ public final class Dataset: @unchecked Sendable {
     public let usersWithoutTraining: Int
     /// Items never seen in training (still scored).
     public let itemsWithoutTraining: Int
+    /// Every recovery the loader made from the data as written, one line
+    /// each, in the words a run's log and record give them: repeated pairs
+    /// dropped, pairs held out that training already has (masked, so never a
+    /// hit), users and items without training interactions. Empty for clean data.
+    public let warnings: [String]
 
     /// Loads the files a descriptor names and validates them.
     public convenience init(descriptor: DatasetDescriptor) throws {
@@ -131,6 +136,8 @@ public final class Dataset: @unchecked Sendable {
         test = UserItemLists(userCount: userCount, users: perSplit[.test]!.users, items: perSplit[.test]!.items)
         usersWithoutTraining = graph.userDegrees.lazy.filter { $0 == 0 }.count
         itemsWithoutTraining = graph.itemDegrees.lazy.filter { $0 == 0 }.count
+        warnings = Self.recoveries(dropped: dropped, train: train, valid: valid, test: test,
+                                   usersWithoutTraining: usersWithoutTraining, itemsWithoutTraining: itemsWithoutTraining)
         var loaded: [(modality: Modality, matrix: Tensor)] = []
         for (modality, matrix, file) in features {
             guard matrix.rows == itemCount else {
@@ -146,6 +153,41 @@ public final class Dataset: @unchecked Sendable {
             loaded.append((modality, matrix))
         }
         self.features = loaded
+    }
+
+    /// The loader's recoveries (see `warnings`).
+    static func recoveries(dropped: [Split: Int], train: UserItemLists, valid: UserItemLists, test: UserItemLists,
+                           usersWithoutTraining: Int, itemsWithoutTraining: Int) -> [String] {
+        var lines: [String] = []
+        for split in Split.allCases {
+            if let n = dropped[split], n > 0 {
+                lines.append("\(n) repeated (user, item) pair\(n == 1 ? "" : "s") in \(split.name) dropped; each pair is kept once")
+            }
+        }
+        // A held-out pair that an earlier split already has is masked when its
+        // split is ranked (training items always, validation items at test by
+        // default), so it can never be a hit and lowers every metric there.
+        func shared(_ held: UserItemLists, _ earlier: UserItemLists) -> Int {
+            (0..<held.offsets.count - 1).reduce(0) { total, u in
+                total + held[u].lazy.filter { earlier.contains(u, $0) }.count
+            }
+        }
+        for (held, name, earlier, earlierName, masked) in [(valid, "valid", train, "train", "training items are masked"),
+                                                            (test, "test", train, "train", "training items are masked"),
+                                                            (test, "test", valid, "valid", "validation items are masked by default")] {
+            let n = shared(held, earlier)
+            if n > 0 {
+                lines.append("\(n) (user, item) pair\(n == 1 ? " is" : "s are") in both \(earlierName) and \(name): "
+                             + "kept in \(name), where \(masked), so \(n == 1 ? "it can never be a hit and lowers" : "they can never be hits and lower") every \(name) metric")
+            }
+        }
+        if usersWithoutTraining > 0 {
+            lines.append("\(usersWithoutTraining) user\(usersWithoutTraining == 1 ? " has" : "s have") no training interaction: left out of evaluation")
+        }
+        if itemsWithoutTraining > 0 {
+            lines.append("\(itemsWithoutTraining) item\(itemsWithoutTraining == 1 ? " is" : "s are") never in training: still ranked")
+        }
+        return lines
     }
 
     /// The held-out lists of a split.

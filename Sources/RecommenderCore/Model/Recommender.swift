@@ -19,8 +19,9 @@ public struct TrainingBatch: Sendable {
 }
 
 /// The contract every model target implements: a training loss, and fresh
-/// scores of users against all items for evaluation.
-public protocol Recommender: AnyObject {
+/// scores of users against all items for evaluation. Its metatype is
+/// Sendable, so that a registry of model types can be shared between threads.
+public protocol Recommender: AnyObject, SendableMetatype {
     /// The name under which the model is registered and configured.
     static var name: String { get }
     /// The hyper-parameters the model accepts, with defaults.
