@@ -79,11 +79,11 @@ func reportDatasets(_ runner: ExperimentRunner) {
     }
 }
 
-/// Writes the recoveries the loader made from a dataset (`Dataset.warnings`)
+/// Writes the recoveries the loader made from each dataset (`Dataset.warnings`)
 /// to stderr, one line each.
-func reportWarnings(_ datasets: [(name: String, warnings: [String])]) {
-    for (name, warnings) in datasets {
-        for line in warnings { FileHandle.standardError.write(Data("bench: warning: \(name): \(line)\n".utf8)) }
+func reportWarnings(_ datasets: [Dataset]) {
+    for data in datasets {
+        for line in data.warnings { FileHandle.standardError.write(Data("bench: warning: \(data.name): \(line)\n".utf8)) }
     }
 }
 
@@ -295,9 +295,11 @@ struct Validate: ParsableCommand {
         do {
             let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             reportDatasets(runner)
-            print("\(config.name): valid")
-            for (d, descriptor) in runner.descriptors.enumerated() {
-                let data = try Dataset(descriptor: descriptor)
+            // The same reading and checking of the data as bench run's, then each
+            // model built once: "valid" is printed only when all of it passed.
+            let datasets = try runner.loadDatasets()
+            reportWarnings(datasets)
+            for (d, data) in datasets.enumerated() {
                 for entry in config.models where entry.runs(on: config.datasets[d].name) {
                     let type = try registry.model(named: entry.model)
                     // Building each model once checks settings that depend on the data (VBPR needs features, say).
@@ -306,8 +308,9 @@ struct Validate: ParsableCommand {
                         _ = try type.init(dataset: data, hyperparameters: hyper, seed: 0)
                     }
                 }
-                print(data.summary)
             }
+            print("\(config.name): valid")
+            for data in datasets { print(data.summary) }
             let known = try runner.knownRuns(history: false)
             let stored = known.filter { $0.record != nil }.count
             for entry in config.models {

@@ -83,7 +83,7 @@ struct Train: ParsableCommand {
         options.negativeItems = pool == .all ? nil : pool
         let progress = ProgressReporter(label: "[\(type.name) \(data.name) seed \(seed)]", mode: quiet ? .quiet : .automatic)
         progress.note("\n" + data.summary)
-        reportWarnings([(data.name, data.warnings)])
+        reportWarnings([data])
         let machine = MachineReport.current
         progress.note("computing on \(machine.cpuModel) with \(machine.blasKernel) (\(machine.kernelChoice)), \(Parallelism.workers) threads")
         // The default metrics, and the validation metric at its own K when that

@@ -66,13 +66,10 @@ public final class ExperimentRunner {
     }
 
     /// Loads and checks every dataset of the config now, before anything is
-    /// written, and returns each one's name and the recoveries its loader
-    /// made (`Dataset.warnings`). `run` then trains on the loaded data.
-    public func loadDatasets() throws -> [(name: String, warnings: [String])] {
-        try sessions.indices.map { d in
-            let dataset = try sessions[d].load().dataset
-            return (dataset.name, dataset.warnings)
-        }
+    /// written, in the config's order (each one's `warnings` are the
+    /// recoveries its loader made). `run` then trains on the loaded data.
+    public func loadDatasets() throws -> [Dataset] {
+        try sessions.indices.map { d in try sessions[d].load().dataset }
     }
 
     /// The descriptor names of the config's datasets, in order.

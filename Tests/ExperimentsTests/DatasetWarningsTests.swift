@@ -79,6 +79,24 @@ import TestSupport
         #expect(warnings(outcome.stderr) == Self.expected, "\(outcome.stderr)")
     }
 
+    /// bench validate reads the data as bench run does: the same warnings,
+    /// and "valid" only when the data is.
+    @Test func validateSaysValidOnlyWhenTheDataIs() throws {
+        let root = try study()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let good = try runBench(["validate", "warned.json"], in: root)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.hasPrefix("warned: valid\n"), "\(good.stdout)")
+        #expect(warnings(good.stderr) == Self.expected, "\(good.stderr)")
+        try Data(Self.interactions.replacingOccurrences(of: "3\t5\t2", with: "3\tfive\t2").utf8)
+            .write(to: root.appendingPathComponent("shop/shop.inter"))
+        let bad = try runBench(["validate", "warned.json"], in: root)
+        #expect(bad.status == 64, "\(bad.stderr)")
+        #expect(!bad.stdout.contains("valid"), "\(bad.stdout)")
+        #expect(bad.stderr.contains("shop.inter, line 18: itemID 'five' is not a non-negative integer id"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("Results").path))
+    }
+
     /// A bad line in the data: the error names it, and no results folder appears.
     @Test(arguments: [["run"], ["run", "--jobs", "2"]])
     func aDataErrorWritesNothing(_ command: [String]) throws {
