@@ -1,4 +1,5 @@
 import Foundation
+import GraphKit
 import Testing
 @testable import RecommenderCore
 
@@ -136,6 +137,49 @@ import Testing
         #expect(result.usersWithFewCandidates == 2)
         #expect(result[MetricKey(.recall, at: 1)] == 0.5)
         #expect(result[MetricKey(.recall, at: 3)] == 1)
+    }
+
+    /// The 1,000-draw path: 40 users over 1,500 items, so every user's
+    /// candidates are drawn, then ranked with the held-out items. Recall@10 and
+    /// NDCG@10 are worked out here from the candidates and the scores, by a
+    /// plain sort (ties to the lower id), against the evaluator's heap.
+    @Test func sampledProtocolRanksTheThousandDrawnCandidates() throws {
+        var random = LCG(state: 7)
+        var triples: [(Int32, Int32, Split)] = []
+        for u in 0..<Int32(40) {
+            var items = Set<Int32>()
+            while items.count < 23 { items.insert(Int32(random.next() % 1500)) }
+            for (n, i) in items.sorted().enumerated() { triples.append((u, i, n < 20 ? .train : n < 21 ? .valid : .test)) }
+        }
+        triples.append((0, 1499, .train))  // item 1499 exists
+        let data = try makeDataset(triples)
+        var matrix = Tensor(rows: 40, cols: 1500)
+        for u in 0..<40 { for i in 0..<1500 { matrix[u, i] = Float(random.next() % 64) / 64 } }  // coarse: ties
+        // Even users' test items score higher, most of them into the top 10, some not.
+        for u in stride(from: 0, to: 40, by: 2) { for i in data.test[u] { matrix[u, Int(i)] += 0.75 } }
+        let keys = [MetricKey(.recall, at: 10), MetricKey(.ndcg, at: 10)]
+        let evaluator = Evaluator(dataset: data, protocol: EvaluationProtocol(ranking: .sampled(candidates: 1000), metrics: keys))
+        let result = try evaluator.evaluate(FixedScorer(matrix: matrix), on: .test)
+        var (recall, ndcg) = (0.0, 0.0)
+        for u in 0..<40 {
+            let drawn = evaluator.sampledCandidates(user: u, count: 1000)
+            #expect(!drawn.exhausted && drawn.items.count == 1000)
+            let held: [Int32] = Array(data.test[u])
+            let score = { (i: Int32) -> Float in matrix[u, Int(i)] }
+            let ranked: [Int32] = Array((held + drawn.items).sorted { a, b in
+                score(a) != score(b) ? score(a) > score(b) : a < b
+            }.prefix(10))
+            let hits: [Int] = ranked.indices.filter { held.contains(ranked[$0]) }
+            recall += Double(hits.count) / Double(held.count)
+            var dcg = 0.0, idcg = 0.0
+            for p in hits { dcg += 1 / log2(Double(p + 2)) }
+            for p in 0..<min(held.count, 10) { idcg += 1 / log2(Double(p + 2)) }
+            ndcg += dcg / idcg
+        }
+        #expect(result.evaluatedUsers == 40 && result.usersWithFewCandidates == 0)
+        #expect(abs(result[keys[0]] - recall / 40) < 1e-12, "\(result[keys[0]]) against \(recall / 40)")
+        #expect(abs(result[keys[1]] - ndcg / 40) < 1e-12, "\(result[keys[1]]) against \(ndcg / 40)")
+        #expect(recall > 0, "no hits at all: the check would not see a wrong ranking")
     }
 
     @Test func sampledCandidatesAreSeededPerUserAndNeverInteracted() throws {
