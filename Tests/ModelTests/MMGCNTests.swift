@@ -114,6 +114,25 @@ import TestSupport
         }
     }
 
+    /// Paper mode trains the ID tables and each modality's user preferences:
+    /// they are registered with the optimiser and move in training. Under
+    /// MMRec's frozen tables they are neither (MMRec never registers them).
+    @Test func paperModeTrainsTheIDTablesAndPreferences() throws {
+        let data = try loadDataset("mmgcn-toy")
+        for (compat, trained) in [("paper", true), ("mmrec:frozen_tables", false)] {
+            let model = try makeModel(MMGCNModel.self, data, ["compat": .string(compat)])
+            let tables = try [#require(model.userID), #require(model.itemID)] + model.branches.map(\.preference)
+            #expect(tables.count == 2 + data.modalities.count)
+            let before = tables.map(\.value.scalars)
+            let registered = Set(model.parameters.map(\.name))
+            for table in tables { #expect(registered.contains(table.name) == trained, "\(compat): \(table.name)") }
+            _ = quickTrain(model, on: data, options: quickOptions(epochs: 1, learningRate: 0.01))
+            for (table, old) in zip(tables, before) {
+                #expect((table.value.scalars != old) == trained, "\(compat): \(table.name)")
+            }
+        }
+    }
+
     @Test func lossFallsOnTheMMGCNToySample() throws {
         let data = try loadDataset("mmgcn-toy")
         let model = try makeModel(MMGCNModel.self, data)
