@@ -32,6 +32,15 @@ import Testing
         expectError("userID\titemID\tx_label\n0\t1\t5\n", containing: "line 2: x_label 5 is not 0, 1 or 2")
         expectError("userID\titemID\tx_label\n0\t1\n", containing: "line 2: 2 tab-separated fields")
         expectError("userID\titemID\tx_label\n0\t1.5\t0\n", containing: "line 2: itemID '1.5'")
+        // A line with more fields than the header (its extra field was dropped silently).
+        expectError("userID\titemID\tx_label\n0\t1\t0\n0\t2\t0\t9\n",
+                    containing: "line 3: 4 tab-separated fields; the header has 3, and every line must have as many")
+        // Ids past Int32 are out of range, not malformed: 2^40 and a 30-digit one.
+        expectError("userID\titemID\tx_label\n1099511627776\t1\t0\n",
+                    containing: "line 2: userID 1099511627776 is out of range; expected an id from 0 to 2147483647")
+        expectError("userID\titemID\tx_label\n0\t123456789012345678901234567890\t0\n",
+                    containing: "line 2: itemID 123456789012345678901234567890 is out of range")
+        expectError("userID\titemID\tx_label\n0\t2147483648\t0\n", containing: "itemID 2147483648 is out of range")
         expectError("", containing: "empty")
         expectError("userID\titemID\tx_label\n", containing: "no interactions")
     }

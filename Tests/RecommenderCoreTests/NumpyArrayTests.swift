@@ -59,6 +59,10 @@ import Testing
         expectError(npyBytes(descr: "<f4", fortran: true, shape: [2, 3], payload: payload), containing: "Fortran")
         expectError(npyBytes(descr: "<f4", shape: [2, 3], payload: payload.prefix(20)), containing: "truncated")
         expectError(npyBytes(descr: "<f4", shape: [6], payload: payload), containing: "2-D")
+        // A matrix with no feature columns, or no rows, is not a modality.
+        expectError(npyBytes(descr: "<f4", shape: [2, 0], payload: Data()),
+                    containing: "header: shape [2, 0] has no columns; expected at least one item row and one feature column")
+        expectError(npyBytes(descr: "<f4", shape: [0, 3], payload: Data()), containing: "shape [0, 3] has no rows")
         expectError(npyBytes(descr: "<f4", shape: [2, 3], payload: payload, version: 4), containing: "version 4.0")
         expectError(npyBytes(descr: "<f4", shape: [2, 3], payload: payload).prefix(30), containing: "truncated")
         var noShape = npyBytes(descr: "<f4", shape: [2, 3], payload: payload)

@@ -87,9 +87,9 @@ public struct InteractionFile: Sendable {
                     columns = (try column("userID"), try column("itemID"), try column("x_label"), names.count)
                     continue
                 }
-                guard fields.count >= max(layout.user, layout.item, layout.label) + 1 else {
+                guard fields.count == layout.count else {
                     throw DataError(file: file, location: "line \(lineNumber)",
-                                    "\(fields.count) tab-separated fields; the header has \(layout.count)")
+                                    "\(fields.count) tab-separated fields; the header has \(layout.count), and every line must have as many")
                 }
                 func integer(_ index: Int, _ name: String) throws -> Int {
                     let range = fields[index]
@@ -100,22 +100,26 @@ public struct InteractionFile: Sendable {
                     guard k < range.upperBound else {
                         throw DataError(file: file, location: "line \(lineNumber)", "\(name) is empty; expected an integer")
                     }
+                    var tooLarge = false
                     while k < range.upperBound {
                         let digit = Int(bytes[k]) - 48
-                        guard digit >= 0 && digit <= 9, value < Int(Int32.max) else {
+                        guard digit >= 0 && digit <= 9 else {
                             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
                             throw DataError(file: file, location: "line \(lineNumber)",
                                             "\(name) '\(text)' is not a non-negative integer id")
                         }
-                        value = value * 10 + digit
+                        // Past Int32.max the value stops growing; the digits are still checked.
+                        if value <= Int(Int32.max) { value = value * 10 + digit } else { tooLarge = true }
                         k += 1
+                    }
+                    if tooLarge || (!negative && value > Int(Int32.max)) {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                        throw DataError(file: file, location: "line \(lineNumber)",
+                                        "\(name) \(text) is out of range; expected an id from 0 to \(Int32.max)")
                     }
                     if negative {
                         throw DataError(file: file, location: "line \(lineNumber)",
                                         "\(name) -\(value) is negative; ids are 0-based")
-                    }
-                    guard value <= Int(Int32.max) else {
-                        throw DataError(file: file, location: "line \(lineNumber)", "\(name) \(value) is too large")
                     }
                     return value
                 }

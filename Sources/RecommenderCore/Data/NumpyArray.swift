@@ -40,6 +40,10 @@ public enum NumpyArray {
                             "unsupported dtype '\(header.descr)'; expected little-endian float16, float32 or float64 ('<f2', '<f4', '<f8')")
         }
         let (rows, cols) = (header.shape[0], header.shape[1])
+        guard rows > 0 && cols > 0 else {
+            throw DataError(file: file, location: "header",
+                            "shape \(header.shape) has no \(rows == 0 ? "rows" : "columns"); expected at least one item row and one feature column")
+        }
         let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
         let (needed, overflowBytes) = count.multipliedReportingOverflow(by: width)
         guard !overflow, !overflowBytes else {
