@@ -295,7 +295,10 @@ public struct ExperimentConfig: Sendable {
         }
         let labels = models.map(\.label)
         guard Set(labels).count == labels.count else {
-            throw ConfigError(key: "models", "two entries share a label; give each a distinct \"label\"")
+            let (first, second) = labels.indices.lazy.compactMap { j in
+                labels[..<j].firstIndex(of: labels[j]).map { ($0, j) }
+            }.first!
+            throw ConfigError(key: "models[\(second)]", "label \"\(labels[second])\" is also models[\(first)]'s; give each entry a distinct \"label\"")
         }
         for (i, entry) in models.enumerated() {
             guard let reference = entry.tunedAs else { continue }

@@ -81,6 +81,18 @@ public final class ExperimentRunner {
     /// Creates the results folders and checks that they can be written.
     public func prepareOutput() throws {
         for (target, path) in [(runsFolder, storeFolder.path), (folder, folder.path)] {
+            // A file where a folder of the path should be: say so, by name.
+            var probe = target
+            while probe.path != "/" {
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: probe.path, isDirectory: &isFolder) {
+                    if !isFolder.boolValue {
+                        throw DataError(file: probe.path, "is a file, where the results need a folder")
+                    }
+                    break
+                }
+                probe.deleteLastPathComponent()
+            }
             do {
                 try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
                 let probe = target.appendingPathComponent(".write-test-\(UUID().uuidString)")

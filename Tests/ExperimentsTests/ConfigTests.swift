@@ -97,6 +97,8 @@ func errorMessage(_ body: () throws -> Void) -> String {
             (toyConfig(extra: #", "max_runs": 1"#),
              "models[0]: \"LightGCN\": its grid has 1 point, which brings the config to 2 runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = 1"),
             (toyConfig(extra: #", "epochs": 3"#), "epochs: unknown key"),
+            (toyConfig(models: #"[{"model": "LightGCN"}, {"model": "VBPR"}, {"model": "LightGCN"}]"#),
+             #"models[2]: label "LightGCN" is also models[0]'s; give each entry a distinct "label""#),
             (#"{"name": "x", "dataset": "nowhere", "models": [{"model": "LightGCN"}]}"#,
              "dataset: 'nowhere': nothing at \(repositoryPath("Configs/datasets/nowhere.json")); expected a built-in dataset name"),
             (toyConfig().replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": "1""#),

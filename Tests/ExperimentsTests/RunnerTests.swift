@@ -219,7 +219,7 @@ func temporaryFolder() throws -> URL {
         let config = try parse(toyConfig(), registry: registry)
         let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: blocker.path, progress: .quiet)
         let message = errorMessage { _ = try runner.run() }
-        #expect(message.contains("the results folder is not writable"), "\(message)")
+        #expect(message.contains("\(blocker.path): is a file, where the results need a folder"), "\(message)")
     }
 
     @Test func aFailedRunIsStoredAndShownAndTheOthersGoOn() throws {

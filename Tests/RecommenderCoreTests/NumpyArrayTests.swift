@@ -75,6 +75,22 @@ import Testing
         #expect(throws: DataError.self) { try NumpyArray.loadMatrix(repositoryPath("Data/mmgcn-toy/t_feat.npy")) }
     }
 
+    /// A folder or an empty path where an .npy file should be: said so, not "cannot read".
+    @Test func aFolderOrAnEmptyPathIsNamed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("npy-folder-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (path, expected) in [(folder.path, "\(folder.path): is a folder; expected a file"),
+                                 ("", "the file path is empty; expected a file")] {
+            do {
+                _ = try NumpyArray.loadMatrix(path)
+                Issue.record("no error for '\(path)'")
+            } catch let error as DataError {
+                #expect(error.description.contains(expected), "\(error)")
+            }
+        }
+    }
+
     @Test func aMissingFileIsNamed() {
         do {
             _ = try NumpyArray.loadMatrix("/nonexistent/feat.npy")

@@ -25,6 +25,11 @@ import Foundation
 enum InputFile {
     /// The bytes of `path`, or a `DataError` saying whether it is missing or unreadable.
     static func contents(of path: String, what: String = "file") throws -> Data {
+        guard !path.isEmpty else { throw DataError(file: "(empty path)", "the \(what) path is empty; expected a file") }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw DataError(file: path, "is a folder; expected a \(what)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, FileManager.default.fileExists(atPath: path)
                 ? "cannot read the \(what)" : "\(what) not found")
