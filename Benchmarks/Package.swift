@@ -13,6 +13,17 @@ let suitePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().standardizedFileURL
 let suite = suitePath.lastPathComponent
 
+/// A package-benchmark executable in the folder of its name, on the suite's `products`.
+func benchmarkTarget(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: products.map { .product(name: $0, package: suite) }
+            + [.product(name: "Benchmark", package: "benchmark")],
+        path: name,
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
+
 let package = Package(
     name: "MMGraphBenchBenchmarks",
     dependencies: [
@@ -21,39 +32,10 @@ let package = Package(
     ],
     targets: [
         // Tensor kernels, sparse products and message passing on the Baby graph.
-        .executableTarget(
-            name: "GraphKitBenchmarks",
-            dependencies: [
-                .product(name: "GraphKit", package: suite),
-                .product(name: "RecommenderCore", package: suite),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "GraphKitBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmarkTarget("GraphKitBenchmarks", ["GraphKit", "RecommenderCore"]),
         // Epochs and evaluation of LightGCN on Baby, against a floor that reads the same bytes.
-        .executableTarget(
-            name: "RecommenderBenchmarks",
-            dependencies: [
-                .product(name: "GraphKit", package: suite),
-                .product(name: "RecommenderCore", package: suite),
-                .product(name: "LightGCN", package: suite),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "RecommenderBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmarkTarget("RecommenderBenchmarks", ["GraphKit", "RecommenderCore", "LightGCN"]),
         // `bench plan` and `bench merge` on a store of 10,000 run files.
-        .executableTarget(
-            name: "ExperimentBenchmarks",
-            dependencies: [
-                .product(name: "Experiments", package: suite),
-                .product(name: "ModelRegistry", package: suite),
-                .product(name: "RecommenderCore", package: suite),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "ExperimentBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmarkTarget("ExperimentBenchmarks", ["Experiments", "ModelRegistry", "RecommenderCore"]),
     ]
 )

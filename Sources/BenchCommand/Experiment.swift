@@ -89,8 +89,8 @@ func reportWarnings(_ datasets: [Dataset]) {
 
 /// Re-renders and writes the tables of a config from its stored runs.
 func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL {
-    let lines = try runner.descriptors.map { descriptor in
-        let data = try Dataset(descriptor: descriptor)
+    // The datasets bench run loaded before training, or, for bench table, loaded now.
+    let lines = try runner.loadDatasets().map { data in
         let line = "\(data.name): \(data.userCount) users, \(data.itemCount) items, \(data.graph.edgeCount) training pairs"
             + (data.modalities.isEmpty ? ", no features" : ", features: " + data.modalities.map(\.rawValue).joined(separator: ", "))
         return (name: data.name, line: line)
