@@ -43,9 +43,9 @@ struct Train: ParsableCommand {
         do {
             try train()
         } catch let error as ConfigError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
     }
 
@@ -93,6 +93,12 @@ struct Train: ParsableCommand {
         let popular = try evaluator.evaluate(MostPopular(dataset: data), on: .valid)
         progress.note("most-popular valid \(options.validMetric) \(String(format: "%.4f", popular[options.validMetric]))")
         let instance = try type.init(dataset: data, hyperparameters: hyper, seed: seed)
+        if !instance.settingsRun.isEmpty {
+            let ran = instance.settingsRun.sorted { $0.key < $1.key }.map { key, value in
+                "\(key) \(value) (resolved: \(hyper.values[key].map(\.description) ?? "none"))"
+            }
+            progress.note("runs with " + ran.joined(separator: ", "))
+        }
         let result = Trainer(dataset: data, options: options, evaluator: evaluator).train(instance, seed: seed, progress: progress)
         if let output {
             let encoder = JSONEncoder()

@@ -9,7 +9,8 @@ import RecommenderCore
 /// user → item messages). Each layer splits every node into K factor channels
 /// and routes each neighbour to the factors it agrees with (`DisentangledLayer`).
 /// The final embeddings are the last layer's output, y_ui = e_u · e_i, and the
-/// loss is BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B) on the ID rows.
+/// loss is BPR + λ (‖x⁰_u‖² + ‖x⁰_i‖² + ‖x⁰_j‖²) / (2B) on the rows of the node input x⁰
+/// (the ID rows, and for items e⁰_i + W_f f_i + b_f with `features`).
 public final class DisenGCNModel: Recommender {
     public static let name = "DisenGCN"
 
@@ -59,15 +60,31 @@ public final class DisenGCNModel: Recommender {
         [userEmbedding, itemEmbedding] + (itemFeatures?.parameters ?? []) + layers.flatMap(\.parameters)
     }
 
+    /// 1 with `features`: since then the L2 term reads the item rows with their
+    /// feature term, as NGCF's does (docs/models/gnn-features.md); revision 0
+    /// read the raw ID rows. Without `features` nothing changed.
+    public static func revision(_ h: Hyperparameters) -> Int { h.bool("features") ? 1 : 0 }
+
+    /// x⁰_i: the item ID rows, plus W_f f_i + b_f with `features`
+    /// (docs/models/gnn-features.md).
+    func itemInput(_ items: Variable) -> Variable {
+        itemFeatures.map { $0(items) } ?? items
+    }
+
     /// The node input x⁰ (users ‖ items, (U + I) × d): the ID rows, and for items
     /// e⁰_i + W_f f_i + b_f with `features`.
     func nodeInput(users: Variable, items: Variable) -> Variable {
-        concatRows([users, itemFeatures.map { $0(items) } ?? items])
+        concatRows([users, itemInput(items)])
     }
 
-    /// Every layer's output on the node graph, first to last.
+    /// Every layer's output on the node graph, first to last, from the ID rows.
     func layerOutputs(users: Variable, items: Variable) -> [DisentangledLayer.Output] {
-        var x = nodeInput(users: users, items: items)
+        layerOutputs(from: nodeInput(users: users, items: items))
+    }
+
+    /// Every layer's output on the node graph, first to last, from x⁰.
+    func layerOutputs(from input: Variable) -> [DisentangledLayer.Output] {
+        var x = input
         var outputs: [DisentangledLayer.Output] = []
         for layer in layers {
             let out = layer(x, over: nodeGraph)
@@ -77,24 +94,28 @@ public final class DisenGCNModel: Recommender {
         return outputs
     }
 
-    /// The final user (U × d) and item (I × d) embeddings: the last layer's output.
-    func propagateAll(users: Variable, items: Variable) -> (users: Variable, items: Variable) {
-        let e = layerOutputs(users: users, items: items).last!.output
+    /// The final user (U × d) and item (I × d) embeddings: the last layer's
+    /// output, from the user ID rows and the item rows x⁰.
+    func propagateAll(users: Variable, itemInput: Variable) -> (users: Variable, items: Variable) {
+        let e = layerOutputs(from: concatRows([users, itemInput])).last!.output
         return (sliceRows(e, 0 ..< userCount), sliceRows(e, userCount ..< e.rows))
     }
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
-        let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
-        let (users, items) = propagateAll(users: u0, items: i0)
+        let u0 = tape.watch(userEmbedding)
+        let x0 = itemInput(tape.watch(itemEmbedding))
+        let (users, items) = propagateAll(users: u0, itemInput: x0)
         let (pos, neg) = batchScores(users: users, items: items, batch)
-        let ego = batchLayerZeroRows(users: u0, items: i0, batch)
+        // λ L2 on the batch's rows of x⁰ as the first layer reads them: with
+        // `features` the item rows carry W_f f_i + b_f (docs/models/gnn-features.md).
+        let ego = batchLayerZeroRows(users: u0, items: x0, batch)
         return bprLoss(positive: pos, negative: neg)
             + l2Regularization(ego, weight: configuration.regWeight, batchSize: batch.count)
     }
 
     public func makeScorer() throws -> Scorer {
         let tape = Tape.noGrad()
-        let (users, items) = propagateAll(users: tape.watch(userEmbedding), items: tape.watch(itemEmbedding))
+        let (users, items) = propagateAll(users: tape.watch(userEmbedding), itemInput: itemInput(tape.watch(itemEmbedding)))
         return DotProductScorer(users: users.value, items: items.value)
     }
 }

@@ -65,9 +65,17 @@ public final class DualGNNModel: Recommender {
     public let itemModalityWeights: Parameter?
     /// The last training batch's representations, for MMRec's `last_batch_eval`.
     let lastBatch = LastBatchRepresentation()
+    /// The modalities it uses, where they differ from the list given. (The
+    /// settings MMRec's port fixes are the defaults, and an error when given
+    /// otherwise, so they always run as resolved.)
+    public let settingsRun: [String: HyperparameterValue]
+
+    /// `modalities` must exist when given.
+    public static func keysThatMatterWhenGiven(_ h: Hyperparameters) -> Set<String> { ["modalities"] }
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         let features = try dataset.features(selectedBy: h, model: Self.name)
+        settingsRun = h.modalitiesRun(features.map(\.modality))
         let options = try DualGNNOptions(h, model: Self.name)
         self.options = options
         graph = dataset.graph

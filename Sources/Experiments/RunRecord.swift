@@ -24,6 +24,18 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var sampledTest: Int?
     public var metrics: [MetricKey]
     public var maskValidInTest: Bool
+    /// The keys the config gave with their default value, among those the
+    /// model treats differently when given at all
+    /// (`Recommender.keysThatMatterWhenGiven`: an explicit `modalities` list
+    /// that must exist, a setting that contradicts `compat: "mmrec"`), sorted.
+    /// Such a spec runs otherwise than the one that leaves the keys out, so
+    /// the key tells them apart. Nil, and absent from the key, when none.
+    public var givenAtDefault: [String]? = nil
+    /// The model's revision for these settings (`Recommender.revision`):
+    /// a change to a model that alters only some of its settings raises it
+    /// for those, so that exactly their stored runs are trained again. Nil,
+    /// and absent from the key, at revision 0.
+    public var modelRevision: Int? = nil
 
     /// The hash that names the run's result file: the first 16 hex digits of
     /// SHA-256 over the spec's JSON with sorted keys.
@@ -61,6 +73,12 @@ public struct RunRecord: Codable, Sendable {
     /// items without training interactions); nil when there were none, and in
     /// runs stored before the suite recorded them.
     public var datasetWarnings: [String]? = nil
+    /// The hyper-parameters the model ran with where they differ from the
+    /// spec's (`Recommender.settingsRun`: under `compat: "mmrec"` GRCN prunes
+    /// hard whatever `pruning` resolved to, a default `modalities` list runs
+    /// with the modalities the dataset has); nil when it ran the spec's
+    /// values exactly, and in runs stored before the suite recorded it.
+    public var settingsRun: [String: HyperparameterValue]? = nil
 
     /// Where it was computed, in a few words: "Intel(R) Xeon(R) Processor,
     /// OpenBLAS 0.3.21 SkylakeX", or nil for runs stored without it.
@@ -111,6 +129,8 @@ extension RunRecord {
         var host: String
         var cpu: String?
         var blasKernel: String?
+        var datasetWarnings: [String]?
+        var settingsRun: [String: HyperparameterValue]?
 
         var record: RunRecord {
             var full = TrainingResult.failed(result.failure ?? "")
@@ -125,7 +145,8 @@ extension RunRecord {
             full.secondsPerEvaluation = result.secondsPerEvaluation
             full.totalSeconds = result.totalSeconds
             return RunRecord(key: key, spec: spec, label: label, gridPoint: gridPoint, result: full,
-                             finished: finished, host: host, cpu: cpu, blasKernel: blasKernel)
+                             finished: finished, host: host, cpu: cpu, blasKernel: blasKernel,
+                             datasetWarnings: datasetWarnings, settingsRun: settingsRun)
         }
     }
 

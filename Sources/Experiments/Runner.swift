@@ -129,11 +129,15 @@ public final class ExperimentRunner {
         var ranking = "full"
         if case let .sampled(n) = config.evaluationProtocol.ranking { ranking = "sampled"; candidates = n }
         let descriptor = descriptors[d]
+        let givenAtDefault = hyper.givenAtDefault.intersection(type.keysThatMatterWhenGiven(hyper)).sorted()
+        let revision = type.revision(hyper)
         let spec = RunSpec(codeVersion: codeVersion, dataset: descriptor.name, datasetFiles: try hashes(descriptor),
                            model: type.name, hyperparameters: hyper.values, training: training, seed: seed,
                            ranking: ranking, candidates: candidates, sampledTest: config.sampledTest,
                            metrics: config.evaluationProtocol.metrics,
-                           maskValidInTest: entry.maskValidInTest ?? config.evaluationProtocol.maskValidInTest)
+                           maskValidInTest: entry.maskValidInTest ?? config.evaluationProtocol.maskValidInTest,
+                           givenAtDefault: givenAtDefault.isEmpty ? nil : givenAtDefault,
+                           modelRevision: revision == 0 ? nil : revision)
         return PlannedRun(entry: index, label: entry.label, dataset: descriptor.name, point: point, spec: spec, stage: stage)
     }
 
@@ -243,8 +247,12 @@ public final class ExperimentRunner {
     /// planned run's label and grid point.
     public func storedRecord(_ run: PlannedRun, history: Bool = true) -> RunRecord? {
         let url = runsFolder.appendingPathComponent("\(run.key).json")
+        // A record under the key whose spec is not the planned one (a file
+        // copied or edited by hand) is never taken for it. The comparison is
+        // of keys, as JSON reads 0.0 back as the integer 0.
         guard let data = try? Data(contentsOf: url),
-              var record = try? RunRecord.decode(data, history: history) else { return nil }
+              var record = try? RunRecord.decode(data, history: history),
+              record.spec.key == run.key else { return nil }
         record.label = run.label
         record.gridPoint = run.point.summary
         return record
@@ -401,9 +409,11 @@ public final class ExperimentRunner {
         let label = "[\(run.dataset) \(run.stage.rawValue) \(n + 1)/\(count) \(run.label) \(run.point.summary) seed \(run.spec.seed)]"
         let progress = ProgressReporter(label: label + (clock?.note ?? ""), mode: progressMode)
         let result: TrainingResult
+        var settingsRun: [String: HyperparameterValue] = [:]
         do {
             let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
             let model = try type.init(dataset: data.dataset, hyperparameters: hyper, seed: run.spec.seed)
+            settingsRun = model.settingsRun
             // An entry may mask validation items at test differently from the protocol.
             func masking(_ evaluator: Evaluator) -> Evaluator {
                 guard evaluator.evaluationProtocol.maskValidInTest != run.spec.maskValidInTest else { return evaluator }
@@ -422,7 +432,8 @@ public final class ExperimentRunner {
                                result: result, finished: ISO8601DateFormatter().string(from: Date()),
                                host: ProcessInfo.processInfo.hostName, cpu: MachineReport.current.cpuModel,
                                blasKernel: MachineReport.current.blasKernel,
-                               datasetWarnings: data.dataset.warnings.isEmpty ? nil : data.dataset.warnings)
+                               datasetWarnings: data.dataset.warnings.isEmpty ? nil : data.dataset.warnings,
+                               settingsRun: settingsRun.isEmpty ? nil : settingsRun)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)

@@ -7,7 +7,8 @@ import RecommenderCore
 ///
 /// Nodes are users 0..<U, then items; messages flow along both directions of
 /// every training edge and, with `self_loops`, from each node to itself.
-/// Final e = h^L, y_ui = e_u · e_i, loss BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
+/// Final e = h^L, y_ui = e_u · e_i, loss BPR + λ (‖e⁰_u‖² + ‖x⁰_i‖² + ‖x⁰_j‖²) / (2B),
+/// x⁰ the item rows the first layer reads (e⁰_i, plus W_f f_i + b_f with `features`).
 public final class GATModel: Recommender {
     public static let name = "GAT"
 
@@ -70,15 +71,31 @@ public final class GATModel: Recommender {
         [userEmbedding, itemEmbedding] + layers.flatMap(\.parameters) + (itemFeatures?.parameters ?? [])
     }
 
+    /// 1 with `features`: since then the L2 term reads the item rows with their
+    /// feature term, as NGCF's does (docs/models/gnn-features.md); revision 0
+    /// read the raw ID rows. Without `features` nothing changed.
+    public static func revision(_ h: Hyperparameters) -> Int { h.bool("features") ? 1 : 0 }
+
     /// The node graph the layers attend over: users 0..<U, then items.
     public var nodeGraph: Adjacency { graph }
 
-    /// Every layer's output from the layer-0 rows, on their tape. Attention
-    /// dropout applies only when `training` is true.
+    /// x⁰_i: the item ID rows, plus W_f f_i + b_f with `features`
+    /// (docs/models/gnn-features.md).
+    func itemInput(_ items: Variable) -> Variable {
+        itemFeatures.map { $0(items) } ?? items
+    }
+
+    /// Every layer's output from the ID rows, on their tape (the item rows
+    /// take their feature term first). Attention dropout applies only when
+    /// `training` is true.
     public func encode(users: Variable, items: Variable, training: Bool,
                        rng: inout RandomGenerator) -> [GraphAttentionLayer.Output] {
-        let itemInput = itemFeatures.map { $0(items) } ?? items
-        var h = concatRows([users, itemInput])
+        attend(from: concatRows([users, itemInput(items)]), training: training, rng: &rng)
+    }
+
+    /// Every layer's output from the node input h⁰ (users ‖ x⁰ of the items).
+    func attend(from input: Variable, training: Bool, rng: inout RandomGenerator) -> [GraphAttentionLayer.Output] {
+        var h = input
         var outputs: [GraphAttentionLayer.Output] = []
         for layer in layers {
             let out = layer(h, over: graph, negativeSlope: negativeSlope,
@@ -89,26 +106,29 @@ public final class GATModel: Recommender {
         return outputs
     }
 
-    /// The final user and item rows e = h^L.
-    func finalEmbeddings(users: Variable, items: Variable, training: Bool,
+    /// The final user and item rows e = h^L from the layer-0 rows.
+    func finalEmbeddings(users: Variable, itemInput: Variable, training: Bool,
                          rng: inout RandomGenerator) -> (users: Variable, items: Variable) {
-        let h = encode(users: users, items: items, training: training, rng: &rng).last!.nodes
+        let h = attend(from: concatRows([users, itemInput]), training: training, rng: &rng).last!.nodes
         return (sliceRows(h, 0..<userCount), sliceRows(h, userCount..<h.rows))
     }
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
-        let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
-        let (users, items) = finalEmbeddings(users: u0, items: i0, training: true, rng: &rng)
+        let u0 = tape.watch(userEmbedding)
+        let x0 = itemInput(tape.watch(itemEmbedding))
+        let (users, items) = finalEmbeddings(users: u0, itemInput: x0, training: true, rng: &rng)
         let (pos, neg) = batchScores(users: users, items: items, batch)
-        let ego = batchLayerZeroRows(users: u0, items: i0, batch)
+        // λ L2 on the batch's layer-0 rows as the layers read them: with
+        // `features` the item rows carry W_f f_i + b_f (docs/models/gnn-features.md).
+        let ego = batchLayerZeroRows(users: u0, items: x0, batch)
         return bprLoss(positive: pos, negative: neg) + l2Regularization(ego, weight: regWeight, batchSize: batch.count)
     }
 
     public func makeScorer() throws -> Scorer {
         let tape = Tape.noGrad()
         var rng = RandomGenerator(seed: 0)  // unused: no dropout outside training
-        let (users, items) = finalEmbeddings(users: tape.watch(userEmbedding), items: tape.watch(itemEmbedding),
-                                             training: false, rng: &rng)
+        let (users, items) = finalEmbeddings(users: tape.watch(userEmbedding),
+                                             itemInput: itemInput(tape.watch(itemEmbedding)), training: false, rng: &rng)
         return DotProductScorer(users: users.value, items: items.value)
     }
 }

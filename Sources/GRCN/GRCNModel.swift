@@ -42,10 +42,22 @@ public final class GRCNModel: Recommender {
     public let networks: [PrototypicalNetwork]
     /// The last training batch's representations, for MMRec's `last_batch_eval`.
     let lastBatch = LastBatchRepresentation()
+    /// The modalities it uses and, under MMRec's port, `pruning: "hard"`,
+    /// where they differ from the settings given.
+    public let settingsRun: [String: HyperparameterValue]
+
+    /// `modalities` must exist when given; under MMRec's port `pruning:
+    /// "soft"` is an error when given and hard pruning when left out.
+    public static func keysThatMatterWhenGiven(_ h: Hyperparameters) -> Set<String> {
+        MMRecCompat<GRCNMMRecBehaviour>(h).isPort ? ["modalities", "pruning"] : ["modalities"]
+    }
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         let features = try dataset.features(selectedBy: h, model: Self.name)
         configuration = try GRCNConfiguration(h, modalities: features.map(\.modality), model: Self.name)
+        var ran = h.modalitiesRun(features.map(\.modality))
+        if configuration.pruning.rawValue != h.string("pruning") { ran["pruning"] = .string(configuration.pruning.rawValue) }
+        settingsRun = ran
         graph = dataset.graph
         let nodes = dataset.userCount + dataset.itemCount
         var rng = RandomGenerator(seed: seed, stream: 0)

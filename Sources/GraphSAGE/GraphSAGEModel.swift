@@ -5,7 +5,7 @@ import RecommenderCore
 /// docs/models/GraphSAGE.md: full-neighbourhood GraphSAGE layers on the bipartite
 /// training graph, from the ID embeddings E⁰ (plus W_f f_i + b_f on items with
 /// `features: true`), final e = h^L, y_ui = e_u · e_i, and loss
-/// BPR + λ (‖e⁰_u‖² + ‖e⁰_i‖² + ‖e⁰_j‖²) / (2B).
+/// BPR + λ (‖h⁰_u‖² + ‖h⁰_i‖² + ‖h⁰_j‖²) / (2B) on the rows the first layer reads.
 ///
 /// No neighbour sampling: every layer aggregates the whole neighbourhood, so the
 /// optional `fanout` of the paper is not offered.
@@ -56,11 +56,28 @@ public final class GraphSAGEModel: Recommender {
         [userEmbedding, itemEmbedding] + layers.flatMap(\.parameters) + (itemFeatures?.parameters ?? [])
     }
 
-    /// The final embeddings h^L of users and items from the layer-0 inputs.
+    /// 1 with `features`: since then the L2 term reads the item rows with their
+    /// feature term, as NGCF's does (docs/models/gnn-features.md); revision 0
+    /// read the raw ID rows. Without `features` nothing changed.
+    public static func revision(_ h: Hyperparameters) -> Int { h.bool("features") ? 1 : 0 }
+
+    /// x⁰_i: the item ID rows, plus W_f f_i + b_f with `features`
+    /// (docs/models/gnn-features.md).
+    func itemInput(_ items: Variable) -> Variable {
+        itemFeatures.map { $0(items) } ?? items
+    }
+
+    /// The final embeddings h^L of users and items from the ID rows (the item
+    /// rows take their feature term first).
     func forward(users: Variable, items: Variable,
                  observe: SAGELayer.Observer? = nil) -> (users: Variable, items: Variable) {
-        // h⁰: the ID rows, and for items e⁰_i + W_f f_i + b_f with `features: true`.
-        var h = (users: users, items: itemFeatures.map { $0(items) } ?? items)
+        propagate(users: users, itemInput: itemInput(items), observe: observe)
+    }
+
+    /// The final embeddings h^L from h⁰: the user ID rows and the item rows x⁰.
+    func propagate(users: Variable, itemInput: Variable,
+                   observe: SAGELayer.Observer? = nil) -> (users: Variable, items: Variable) {
+        var h = (users: users, items: itemInput)
         for layer in layers {
             h = layer(users: h.users, items: h.items, graph: graph, observe: observe)
         }
@@ -68,10 +85,13 @@ public final class GraphSAGEModel: Recommender {
     }
 
     public func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
-        let (u0, i0) = (tape.watch(userEmbedding), tape.watch(itemEmbedding))
-        let (users, items) = forward(users: u0, items: i0)
+        let u0 = tape.watch(userEmbedding)
+        let x0 = itemInput(tape.watch(itemEmbedding))
+        let (users, items) = propagate(users: u0, itemInput: x0)
         let (pos, neg) = batchScores(users: users, items: items, batch)
-        let ego = batchLayerZeroRows(users: u0, items: i0, batch)
+        // λ L2 on the batch's layer-0 rows as the first layer reads them: with
+        // `features` the item rows carry W_f f_i + b_f (docs/models/gnn-features.md).
+        let ego = batchLayerZeroRows(users: u0, items: x0, batch)
         return bprLoss(positive: pos, negative: neg) + l2Regularization(ego, weight: regWeight, batchSize: batch.count)
     }
 

@@ -73,6 +73,15 @@ public final class MMGCNModel: Recommender {
     /// The shared ID embeddings u_id of users (U × d) and items (I × d), present with `has_id`.
     public let userID: Parameter?
     public let itemID: Parameter?
+    /// The modalities it uses, and the settings MMRec's port fixes (three
+    /// layers; 256 with its projection), where they differ from those given.
+    public let settingsRun: [String: HyperparameterValue]
+
+    /// `modalities` must exist when given; under MMRec's port `n_layers: 2`
+    /// is an error when given and three layers when left out.
+    public static func keysThatMatterWhenGiven(_ h: Hyperparameters) -> Set<String> {
+        MMRecCompat<MMRecBehaviour>(h).isPort ? ["modalities", "n_layers"] : ["modalities"]
+    }
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         let features = try dataset.features(selectedBy: h, model: Self.name)
@@ -83,6 +92,11 @@ public final class MMGCNModel: Recommender {
         let d = h.int("embedding_size")
         let mmrecProjection = compat.has(.projection)
         let latent = mmrecProjection ? 256 : h.int("latent_dim")
+        var ran = h.modalitiesRun(features.map(\.modality))
+        if latent != h.int("latent_dim") { ran["latent_dim"] = .int(latent) }
+        if mmrec && h.int("n_layers") != 3 { ran["n_layers"] = .int(3) }
+        if mmrec && h.string("combination") != "concat" { ran["combination"] = .string("concat") }
+        settingsRun = ran
         let mmrecDraws = compat.has(.initialisation)
         let settings = BranchSettings(
             aggregation: Aggregation(rawValue: h.string("aggregation"))!,

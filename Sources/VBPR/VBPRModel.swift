@@ -47,6 +47,14 @@ public final class VBPRModel: Recommender {
     /// β' (ΣD_m × 1), present with `biases`.
     public let featureBias: Parameter?
 
+    /// `biases: false` under MMRec's port, when the resolved value was true.
+    public let settingsRun: [String: HyperparameterValue]
+
+    /// Under MMRec's port `biases: true` is an error when given and no biases when left out.
+    public static func keysThatMatterWhenGiven(_ h: Hyperparameters) -> Set<String> {
+        MMRecCompat<MMRecBehaviour>(h).isPort ? ["biases"] : []
+    }
+
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
         guard !dataset.features.isEmpty else {
             throw ConfigError(key: "VBPR", "dataset \(dataset.name) has no item features; VBPR needs at least one modality (it does not fall back to BPR)")
@@ -57,6 +65,7 @@ public final class VBPRModel: Recommender {
             throw ConfigError(key: "VBPR.biases", "compat \"mmrec\" is MMRec's port, which has no biases; drop biases: true or use compat \"paper\"")
         }
         biases = mmrec ? false : h.bool("biases")
+        settingsRun = biases == h.bool("biases") ? [:] : ["biases": .bool(biases)]
         regWeight = h.float("reg_weight")
         embLoss = compat.has(.embLoss)
         dropoutRate = h.float("dropout")

@@ -167,6 +167,8 @@ public struct Hyperparameters: Sendable, Equatable {
     public let values: [String: HyperparameterValue]
     /// The keys the config gave (the rest took their defaults).
     public let explicitKeys: Set<String>
+    /// The keys the config gave with exactly their default value.
+    public let givenAtDefault: Set<String>
 
     /// Checks `given` against `specs`: unknown keys, wrong types and values out
     /// of range are errors naming the key; missing keys take their defaults.
@@ -177,11 +179,17 @@ public struct Hyperparameters: Sendable, Equatable {
                               "unknown parameter; \(model) accepts \(specs.map(\.name).sorted().joined(separator: ", "))")
         }
         var values: [String: HyperparameterValue] = [:]
+        var atDefault: Set<String> = []
         for spec in specs {
-            values[spec.name] = try spec.check(given[spec.name] ?? spec.defaultValue, model: model)
+            let value = try spec.check(given[spec.name] ?? spec.defaultValue, model: model)
+            values[spec.name] = value
+            if given[spec.name] != nil, value == (try? spec.check(spec.defaultValue, model: model)) {
+                atDefault.insert(spec.name)
+            }
         }
         self.values = values
         explicitKeys = Set(given.keys)
+        givenAtDefault = atDefault
     }
 
     /// An integer hyper-parameter.

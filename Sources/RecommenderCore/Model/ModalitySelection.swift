@@ -33,3 +33,13 @@ extension Dataset {
         return features.filter { asked.contains($0.modality.rawValue) }
     }
 }
+
+extension Hyperparameters {
+    /// `modalities` as a model runs it (`Recommender.settingsRun`): the
+    /// selected modalities, when they differ from the list resolved (a default
+    /// list names every modality, the dataset may have fewer); empty otherwise.
+    public func modalitiesRun(_ selected: [Modality]) -> [String: HyperparameterValue] {
+        let names = selected.map(\.rawValue)
+        return list("modalities") == names ? [:] : ["modalities": .list(names)]
+    }
+}

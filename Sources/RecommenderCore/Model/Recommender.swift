@@ -47,12 +47,33 @@ public protocol Recommender: AnyObject, SendableMetatype {
     /// parameters. Never reuse representations cached by training, except
     /// under MMRec's `last_batch_eval` (see `LastBatchRepresentation`).
     func makeScorer() throws -> Scorer
+
+    /// The keys that change what the model does by being given at all, even
+    /// with their default value: a `modalities` list that must exist in the
+    /// dataset, or a setting that contradicts `compat: "mmrec"` (an error when
+    /// given, the port's value when left out). A run's key records which of
+    /// these the config gave (`RunSpec.givenAtDefault`). Default: none.
+    static func keysThatMatterWhenGiven(_ hyperparameters: Hyperparameters) -> Set<String>
+    /// The model's revision for `hyperparameters`: raised when a change to
+    /// the model alters what some of its settings compute (and only those),
+    /// so that exactly those stored runs are no longer taken for current ones
+    /// (`RunSpec.modelRevision`). Default: 0.
+    static func revision(_ hyperparameters: Hyperparameters) -> Int
+    /// The hyper-parameters the model runs with where they differ from the
+    /// resolved ones it was given: under `compat: "mmrec"` the port fixes some
+    /// (GRCN's hard pruning, MMGCN's three layers), and a default `modalities`
+    /// list runs with the modalities the dataset has. Recorded with the run
+    /// (`RunRecord.settingsRun`). Default: none.
+    var settingsRun: [String: HyperparameterValue] { get }
 }
 
 extension Recommender {
     public static var isTrainable: Bool { true }
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
     public var buffers: [Parameter] { [] }
+    public static func keysThatMatterWhenGiven(_ hyperparameters: Hyperparameters) -> Set<String> { [] }
+    public static func revision(_ hyperparameters: Hyperparameters) -> Int { 0 }
+    public var settingsRun: [String: HyperparameterValue] { [:] }
 }
 
 /// Scores users against every item.
