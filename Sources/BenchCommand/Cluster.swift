@@ -30,9 +30,9 @@ struct Plan: ParsableCommand {
                                         unfinished: unfinished)
             print(report.lines.joined(separator: "\n"))
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         } catch let error as ConfigError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
     }
 }
@@ -52,7 +52,7 @@ struct Merge: ParsableCommand {
         do {
             report = try target.merge(stores.map(ResultStore.init))
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
         print("merged into \(target.runsFolder.path): copied \(report.copied), identical \(report.identical), conflicts \(report.conflicts.count)")
         for conflict in report.conflicts {
@@ -87,7 +87,7 @@ struct Compare: ParsableCommand {
             let comparison = try StoreComparison(ResultStore(store), reference: ResultStore(reference))
             print("\(store): \(comparison.summary)")
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
     }
 }

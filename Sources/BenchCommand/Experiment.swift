@@ -55,11 +55,13 @@ struct ConfigOptions: ParsableArguments {
     func load(settings: [String] = []) throws -> ExperimentConfig {
         do {
             let overrides = try settings.map { try ConfigOverride(parsing: $0) }
-            return try ExperimentConfig.load(config, registry: registry, configsRoot: configs, overrides: overrides)
+            let loaded = try ExperimentConfig.load(config, registry: registry, configsRoot: configs, overrides: overrides)
+            for line in loaded.warnings { FileHandle.standardError.write(Data("bench: warning: \(line)\n".utf8)) }
+            return loaded
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         } catch let error as ConfigError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
     }
 }
@@ -98,6 +100,14 @@ func writeTables(_ runner: ExperimentRunner, records: [RunRecord]) throws -> URL
     let tables = ResultTables(config: runner.config, records: records, datasets: lines)
     try tables.write(to: runner.folder)
     return runner.folder.appendingPathComponent("\(runner.config.output.table).md")
+}
+
+/// Bad input (a file, a config key, a value): the message on stderr, as the
+/// argument parser writes its errors, and exit status 64, but without the
+/// usage text, which is about the command line and not the files.
+func badInput(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    return ExitCode(64)
 }
 
 /// The exit status of a `bench run` or `bench train` that completed but left a
@@ -171,9 +181,10 @@ struct Run: ParsableCommand {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results,
                                           progress: quiet ? .quiet : brief ? .brief : jobProcess ? .lines : .automatic)
             if !quiet && !jobProcess { reportDatasets(runner) }
-            // The data is read and checked before anything is written; the
-            // processes of --jobs leave its warnings to the one that started them.
-            let loaded = try runner.loadDatasets()
+            // The input is checked as bench validate checks it before anything
+            // is written; the processes of --jobs leave that, and the warnings,
+            // to the one that started them.
+            let loaded = try jobProcess ? runner.loadDatasets() : runner.checkInputs()
             if !jobProcess { reportWarnings(loaded) }
             let handlers = installStopHandlers()
             defer { handlers.forEach { $0.cancel() } }
@@ -183,7 +194,9 @@ struct Run: ParsableCommand {
             }
             summary = try runner.run(shard: part, stage: only) { stopRequested.load(ordering: .relaxed) }
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
+        } catch let error as ConfigError {
+            throw badInput("\(options.config), key '\(error.key)': \(error.reason)")
         }
         let elsewhere = summary.byOthers > 0 ? ", \(summary.byOthers) trained meanwhile by another process" : ""
         if part != nil || only != nil {
@@ -219,11 +232,13 @@ struct Run: ParsableCommand {
         do {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             if !quiet { reportDatasets(runner) }
-            // The data is read and checked before anything is written.
-            reportWarnings(try runner.loadDatasets())
+            // The input is checked as bench validate checks it before anything is written.
+            reportWarnings(try runner.checkInputs())
             try runner.prepareOutput()
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
+        } catch let error as ConfigError {
+            throw badInput("\(options.config), key '\(error.key)': \(error.reason)")
         }
         let storedBefore = Set(try runner.storedRecords().map(\.key))
         FileHandle.standardError.write(Data("bench: \(config.name): \(config.plannedRunCount) runs planned, \(jobs) processes\n".utf8))
@@ -277,7 +292,7 @@ struct Table: ParsableCommand {
             print(try String(contentsOf: table, encoding: .utf8))
             if reportFailures(records) { throw ExitCode(runsFailedStatus) }
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
     }
 }
@@ -295,20 +310,10 @@ struct Validate: ParsableCommand {
         do {
             let runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
             reportDatasets(runner)
-            // The same reading and checking of the data as bench run's, then each
-            // model built once: "valid" is printed only when all of it passed.
-            let datasets = try runner.loadDatasets()
+            // The same check as bench run's (`checkInputs`): "valid" is printed
+            // only when all of it passed.
+            let datasets = try runner.checkInputs()
             reportWarnings(datasets)
-            for (d, data) in datasets.enumerated() {
-                for entry in config.models where entry.runs(on: config.datasets[d].name) {
-                    let type = try registry.model(named: entry.model)
-                    // Building each model once checks settings that depend on the data (VBPR needs features, say).
-                    for point in entry.gridPoints().prefix(1) {
-                        let hyper = try Hyperparameters(point.parameters, specs: type.hyperparameters, model: entry.label)
-                        _ = try type.init(dataset: data, hyperparameters: hyper, seed: 0)
-                    }
-                }
-            }
             print("\(config.name): valid")
             for data in datasets { print(data.summary) }
             let known = try runner.knownRuns(history: false)
@@ -319,9 +324,9 @@ struct Validate: ParsableCommand {
             }
             print("  \(config.plannedRunCount) runs once every point is chosen (\(config.seeds.count) seeds, \(config.tuningSeeds) for tuning); \(known.count) known now, \(stored) already stored in \(runner.runsFolder.path)")
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         } catch let error as ConfigError {
-            throw ValidationError("\(error)")
+            throw badInput("\(options.config), key '\(error.key)': \(error.reason)")
         }
     }
 }

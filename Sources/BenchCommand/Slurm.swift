@@ -33,7 +33,7 @@ struct Slurm: ParsableCommand {
         do {
             runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results)
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
         let width = try stageWidth(runner)
         let count = shards ?? max(1, width.tuning, width.final)
@@ -93,7 +93,7 @@ struct Slurm: ParsableCommand {
                 width.final = max(width.final, finals)
             }
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
         return width
     }

@@ -38,7 +38,7 @@ struct SplitCommand: ParsableCommand {
             let counts = Split.allCases.map { s in "\(s.name) \(result.splits.lazy.filter { $0 == s }.count)" }
             print("\(output): \(result.userIds.count) users, \(result.itemIds.count) items; " + counts.joined(separator: ", "))
         } catch let error as DataError {
-            throw ValidationError("\(error)")
+            throw badInput("\(error)")
         }
     }
 }

@@ -28,6 +28,9 @@ public struct ExperimentConfig: Sendable {
     public var maxRuns: Int
     public var models: [ModelEntry]
     public var output: OutputSpec
+    /// What reading the file recovered from (a UTF-8 byte-order mark), one
+    /// line each, for stderr.
+    public var warnings: [String] = []
 
     /// One line of the table: a model with fixed and gridded settings.
     public struct ModelEntry: Sendable {
@@ -92,15 +95,15 @@ public struct ExperimentConfig: Sendable {
     /// `overrides` (`bench run --set`) make a variant of it (`ConfigOverride`).
     public static func load(_ path: String, registry: ModelRegistry, configsRoot: String = Repository.configs.path,
                             overrides: [ConfigOverride] = []) throws -> ExperimentConfig {
-        let data: Data
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "experiment config not found")
-        }
-        data = d
+        let data = try InputFile.contents(of: path, what: "experiment config")
         do {
             let base = URL(fileURLWithPath: path).absoluteURL.standardizedFileURL.deletingLastPathComponent()
-            let json = try ConfigOverride.apply(overrides, to: JSONValue.parse(data, file: path), registry: registry)
-            return try parse(json, registry: registry, configsRoot: configsRoot, base: base)
+            var warnings: [String] = []
+            let json = try ConfigOverride.apply(overrides, to: JSONValue.parse(data, file: path, warnings: &warnings),
+                                                registry: registry)
+            var config = try parse(json, registry: registry, configsRoot: configsRoot, base: base)
+            config.warnings = warnings
+            return config
         } catch let error as ConfigError {
             throw DataError(file: path, location: "key '\(error.key)'", error.reason)
         }

@@ -1,60 +1,7 @@
 import Foundation
 import RecommenderCore
 
-/// A parsed JSON value that keeps booleans, integers and reals apart, so a
-/// config's types can be checked key by key.
-public indirect enum JSONValue: Equatable, Sendable, Decodable {
-    case object([String: JSONValue])
-    case array([JSONValue])
-    case int(Int)
-    case double(Double)
-    case bool(Bool)
-    case string(String)
-    case null
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    /// Parses `data` from `file`; malformed JSON is an error with its line and column.
-    public static func parse(_ data: Data, file: String) throws -> JSONValue {
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            let text = String(describing: (error as NSError).userInfo["NSDebugDescription"] ?? error)
-            var location = ""
-            if let range = text.range(of: #"character (\d+)"#, options: .regularExpression),
-               let offset = Int(text[range].split(separator: " ").last!) {
-                let prefix = data.prefix(offset)
-                let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
-                let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
-                location = "line \(line), column \(column)"
-            }
-            throw DataError(file: file, location: location, "malformed JSON (\(text))")
-        }
-        return try JSONDecoder().decode(JSONValue.self, from: data)
-    }
-
-    /// The JSON type's name, for messages.
-    public var typeName: String {
-        switch self {
-        case .object: return "an object"
-        case .array: return "an array"
-        case .int: return "an integer"
-        case .double: return "a number"
-        case .bool: return "a boolean"
-        case .string: return "a string"
-        case .null: return "null"
-        }
-    }
-
+extension JSONValue {
     /// As a hyper-parameter value: a scalar, or a list of strings.
     var hyperparameter: HyperparameterValue? {
         switch self {

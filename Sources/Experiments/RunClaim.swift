@@ -108,11 +108,30 @@ public final class RunClaim: @unchecked Sendable {
 
     /// Removes what killed processes left in `runsFolder`: temporary run and
     /// claim files (hidden, ending in `.tmp` or `.stale`) older than
-    /// `staleAfter`, which no live writer still holds. Returns how many.
+    /// `staleAfter`, which no live writer still holds, and claims whose holder
+    /// is gone (`staleFile`). A process killed after storing its run and
+    /// before giving up the claim leaves such a claim beside a stored run,
+    /// which no later run would take over. Returns how many.
     @discardableResult
     public static func sweep(_ runsFolder: URL) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: runsFolder.path) else { return 0 }
         var removed = 0
+        let host = ProcessInfo.processInfo.hostName
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".claim") {
+            let target = runsFolder.appendingPathComponent(name).path
+            guard let stale = staleFile(target, host: host) else { continue }
+            // As in `acquire`: move it away, and put it back should it be a
+            // claim another process made in between (another inode).
+            let away = target + ".\(UUID().uuidString).stale"
+            guard rename(target, away) == 0 else { continue }
+            var moved = stat()
+            if stat(away, &moved) == 0 && moved.st_ino != stale {
+                _ = link(away, target)
+            } else {
+                removed += 1
+            }
+            unlink(away)
+        }
         let now = Date().timeIntervalSince1970
         for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasSuffix(".stale")) {
             let path = runsFolder.appendingPathComponent(name).path

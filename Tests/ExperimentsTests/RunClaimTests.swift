@@ -54,20 +54,34 @@ import TestSupport
         #expect(try RunClaim.acquire(key: "k", in: folder) != nil)
     }
 
-    /// The sweep removes hidden temporary files older than `staleAfter`, and nothing else.
-    @Test func sweepRemovesOnlyOldLeftovers() throws {
+    /// The sweep removes hidden temporary files older than `staleAfter` and
+    /// claims whose holder is gone (not renewed for `staleAfter`, or naming a
+    /// process of this host that has ended), and nothing else: not a fresh
+    /// temporary file, not a stored run, not a claim a live process holds.
+    @Test func sweepRemovesOnlyOldLeftoversAndDeadClaims() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let names = [".k1.json.ABC.tmp", ".k2.claim.DEF.tmp", ".k3.claim.GHI.stale", ".k4.json.JKL.tmp", "k5.json", ".k6.claim"]
-        for name in names {
-            try Data("x".utf8).write(to: folder.appendingPathComponent(name))
-            if name != ".k4.json.JKL.tmp" {
-                try setModificationTime(folder.appendingPathComponent(name).path, secondsAgo: RunClaim.staleAfter + 60)
+        let host = ProcessInfo.processInfo.hostName
+        // A process that has ended: its id names no live process.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let files: [(name: String, content: String, old: Bool)] = [
+            (".k1.json.ABC.tmp", "x", true), (".k2.claim.DEF.tmp", "x", true), (".k3.claim.GHI.stale", "x", true),
+            (".k4.json.JKL.tmp", "x", false), ("k5.json", "x", true), (".k6.claim", "x", true),
+            (".k7.claim", "host \(host)\npid \(ended.processIdentifier)\n", false),
+            (".k8.claim", "host \(host)\npid \(getpid())\n", false),
+        ]
+        for file in files {
+            try Data(file.content.utf8).write(to: folder.appendingPathComponent(file.name))
+            if file.old {
+                try setModificationTime(folder.appendingPathComponent(file.name).path, secondsAgo: RunClaim.staleAfter + 60)
             }
         }
-        #expect(RunClaim.sweep(folder) == 3)
+        #expect(RunClaim.sweep(folder) == 5)
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(left == [".k4.json.JKL.tmp", ".k6.claim", "k5.json"], "\(left)")
+        #expect(left == [".k4.json.JKL.tmp", ".k8.claim", "k5.json"], "\(left)")
     }
 
     /// Two `bench run` processes started together on one store: each run is

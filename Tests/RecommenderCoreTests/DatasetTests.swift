@@ -128,13 +128,22 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("d.json").path
+        try Data("userID\titemID\tx_label\n0\t0\t0\n".utf8).write(to: folder.appendingPathComponent("a.inter"))
         for (json, fragment) in [
             (#"{"name": "x", "interactions": "a.inter", "featurs": {}}"#, "key 'featurs': unknown key"),
             (#"{"name": "x", "interactions": 3}"#, "key 'interactions'"),
             (#"{"name": "x", "interactions": "a.inter", "features": {"smell": "s.npy"}}"#, "unknown modality"),
-            (#"{"name": "x", "#, "malformed JSON"),
-            (#"{"name": "x", "interactions": "a.inter", "user_limit": 0}"#, "key 'user_limit': expected a positive integer"),
-            (#"{"name": "x", "interactions": "a.inter", "user_limit": "10"}"#, "key 'user_limit': expected a positive integer"),
+            (#"{"name": "x", "#, "line 1, column 15: malformed JSON: unexpected end of the file; expected a key"),
+            (#"{"name": "x", "interactions": "a.inter", "user_limit": 0}"#,
+             "key 'user_limit': got 0; expected a positive integer"),
+            (#"{"name": "x", "interactions": "a.inter", "user_limit": "10"}"#,
+             #"key 'user_limit': got "10"; expected a positive integer"#),
+            (#"{"name": "x", "interactions": "b.inter"}"#, "key 'interactions': 'b.inter' not found"),
+            (#"{"name": "x", "interactions": "."}"#, "key 'interactions': '.' is a folder"),
+            (#"{"name": "x", "interactions": "a.inter", "features": {"visual": ""}}"#,
+             "key 'features.visual': the path is empty"),
+            (#"{"name": "x", "name": "y", "interactions": "a.inter"}"#,
+             "line 1, column 15, key 'name': the key appears twice in one object (first on line 1)"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             do {

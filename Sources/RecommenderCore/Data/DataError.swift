@@ -22,9 +22,10 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
 import Foundation
 
 /// Reads input files with errors that say which file and why.
-enum InputFile {
-    /// The bytes of `path`, or a `DataError` saying whether it is missing or unreadable.
-    static func contents(of path: String, what: String = "file") throws -> Data {
+public enum InputFile {
+    /// The bytes of `path`, or a `DataError` saying whether it is missing,
+    /// a folder, empty-named or unreadable; `what` names the kind of file.
+    public static func contents(of path: String, what: String = "file") throws -> Data {
         guard !path.isEmpty else { throw DataError(file: "(empty path)", "the \(what) path is empty; expected a file") }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {

@@ -68,7 +68,8 @@ public final class Dataset: @unchecked Sendable {
     /// Items never seen in training (still scored).
     public let itemsWithoutTraining: Int
     /// Every recovery the loader made from the data as written, one line
-    /// each, in the words a run's log and record give them: repeated pairs
+    /// each, in the words a run's log and record give them: a UTF-8
+    /// byte-order mark skipped (in the descriptor or the .inter file), repeated pairs
     /// dropped, pairs held out that training already has (masked, so never a
     /// hit), users and items without training interactions. Empty for clean data.
     public let warnings: [String]
@@ -76,6 +77,7 @@ public final class Dataset: @unchecked Sendable {
     /// Loads the files a descriptor names and validates them.
     public convenience init(descriptor: DatasetDescriptor) throws {
         var interactions = try InteractionFile.load(descriptor.interactions)
+        interactions.warnings = descriptor.warnings + interactions.warnings
         var features: [(Modality, Tensor, String)] = []
         for modality in Modality.allCases {
             guard let path = descriptor.features[modality] else { continue }
@@ -136,10 +138,14 @@ public final class Dataset: @unchecked Sendable {
         test = UserItemLists(userCount: userCount, users: perSplit[.test]!.users, items: perSplit[.test]!.items)
         usersWithoutTraining = graph.userDegrees.lazy.filter { $0 == 0 }.count
         itemsWithoutTraining = graph.itemDegrees.lazy.filter { $0 == 0 }.count
-        warnings = Self.recoveries(dropped: dropped, train: train, valid: valid, test: test,
+        warnings = interactions.warnings + Self.recoveries(dropped: dropped, train: train, valid: valid, test: test,
                                    usersWithoutTraining: usersWithoutTraining, itemsWithoutTraining: itemsWithoutTraining)
         var loaded: [(modality: Modality, matrix: Tensor)] = []
         for (modality, matrix, file) in features {
+            if matrix.rows < itemCount && interactions.largestItemLine > 0 {
+                throw DataError(file: file, location: "shape",
+                                "\(matrix.rows) rows, but line \(interactions.largestItemLine) of \(source) names item \(itemCount - 1); expected one row per item id (ids 0 to \(matrix.rows - 1) with these rows)")
+            }
             guard matrix.rows == itemCount else {
                 throw DataError(file: file, location: "shape",
                                 "\(matrix.rows) rows, but the interactions have \(itemCount) items (largest item id + 1); expected one row per item")

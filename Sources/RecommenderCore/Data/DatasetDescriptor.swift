@@ -39,57 +39,81 @@ public struct DatasetDescriptor: Sendable, Equatable {
         self.userLimit = userLimit
     }
 
-    /// Reads a descriptor file; unknown keys and wrong types are errors.
+    /// What reading the descriptor recovered from (a UTF-8 byte-order mark),
+    /// one line each; `Dataset(descriptor:)` adds them to the dataset's warnings.
+    public var warnings: [String] = []
+
+    /// Reads a descriptor file. Malformed JSON is an error with its line and
+    /// column; an unknown key, a wrong type, an empty path, and a path that
+    /// is missing or a folder are errors naming the key and the value.
     public static func load(_ path: String) throws -> DatasetDescriptor {
         let data = try InputFile.contents(of: path, what: "dataset descriptor")
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw DataError(file: path, "malformed JSON: \(error.localizedDescription)")
-        }
-        guard let root = object as? [String: Any] else {
+        var warnings: [String] = []
+        guard case let .object(root) = try JSONValue.parse(data, file: path, warnings: &warnings) else {
             throw DataError(file: path, "expected a JSON object with keys name, interactions, features")
         }
         let known: Set<String> = ["name", "interactions", "features", "user_limit", "source", "notes"]
-        for key in root.keys where !known.contains(key) {
+        for key in root.keys.sorted() where !known.contains(key) {
             throw DataError(file: path, location: "key '\(key)'",
                             "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
         }
-        guard let name = root["name"] as? String, !name.isEmpty else {
-            throw DataError(file: path, location: "key 'name'", "expected a non-empty string")
-        }
-        guard let interactions = root["interactions"] as? String else {
-            throw DataError(file: path, location: "key 'interactions'", "expected the path of the .inter file as a string")
+        guard case let .string(name)? = root["name"], !name.isEmpty else {
+            throw DataError(file: path, location: "key 'name'",
+                            "\(root["name"].map { "got \($0.typeName)" } ?? "missing"); expected a non-empty string")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        func resolve(_ p: String) -> String {
-            p.hasPrefix("/") ? p : folder.appendingPathComponent(p).standardizedFileURL.path
+        /// The file a key names, resolved from the descriptor's folder and
+        /// checked to be a file that exists.
+        func file(_ value: JSONValue?, key: String, what: String) throws -> String {
+            guard case let .string(written)? = value else {
+                throw DataError(file: path, location: "key '\(key)'",
+                                "\(value.map { "got \($0.typeName)" } ?? "missing"); expected the path of the \(what) as a string")
+            }
+            guard !written.isEmpty else {
+                throw DataError(file: path, location: "key '\(key)'", "the path is empty; expected the path of the \(what)")
+            }
+            let resolved = written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isFolder) else {
+                throw DataError(file: path, location: "key '\(key)'",
+                                "'\(written)' not found (looked for \(resolved)); expected the path of the \(what), relative to the descriptor's folder")
+            }
+            guard !isFolder.boolValue else {
+                throw DataError(file: path, location: "key '\(key)'", "'\(written)' is a folder; expected the path of the \(what)")
+            }
+            return resolved
         }
+        let interactions = try file(root["interactions"], key: "interactions", what: ".inter file")
         var features: [Modality: String] = [:]
         if let raw = root["features"] {
-            guard let table = raw as? [String: Any] else {
+            guard case let .object(table) = raw else {
                 throw DataError(file: path, location: "key 'features'",
-                                "expected an object mapping visual, acoustic or textual to .npy paths")
+                                "got \(raw.typeName); expected an object mapping visual, acoustic or textual to .npy paths")
             }
-            for (key, value) in table {
+            for key in table.keys.sorted() {
                 guard let modality = Modality(rawValue: key) else {
                     throw DataError(file: path, location: "key 'features.\(key)'",
                                     "unknown modality; expected visual, acoustic or textual")
                 }
-                guard let file = value as? String else {
-                    throw DataError(file: path, location: "key 'features.\(key)'", "expected a path string")
-                }
-                features[modality] = resolve(file)
+                features[modality] = try file(table[key], key: "features.\(key)", what: "\(key) .npy file")
             }
         }
         var userLimit: Int?
         if let raw = root["user_limit"] {
-            guard let n = raw as? Int, !(raw is Bool), n > 0 else {
-                throw DataError(file: path, location: "key 'user_limit'", "expected a positive integer (keep users 0..<N)")
+            guard case let .int(n) = raw, n > 0, n <= Int(Int32.max) else {
+                throw DataError(file: path, location: "key 'user_limit'",
+                                "got \(raw); expected a positive integer (keep users 0..<N)")
             }
             userLimit = n
         }
-        return DatasetDescriptor(name: name, interactions: resolve(interactions), features: features, userLimit: userLimit)
+        for key in ["source", "notes"] {
+            guard let raw = root[key] else { continue }
+            guard case .string = raw else {
+                throw DataError(file: path, location: "key '\(key)'", "got \(raw.typeName); expected a string")
+            }
+        }
+        var descriptor = DatasetDescriptor(name: name, interactions: interactions, features: features, userLimit: userLimit)
+        descriptor.warnings = warnings
+        return descriptor
     }
 }

@@ -24,6 +24,12 @@ public struct InteractionFile: Sendable {
     public var items: [Int32]
     /// Split of each interaction, in file order.
     public var splits: [Split]
+    /// The line (1-based) of the first interaction naming the largest item
+    /// id, for messages about the item count; 0 when not read from a file.
+    public var largestItemLine = 0
+    /// What reading the file recovered from (a UTF-8 byte-order mark), one
+    /// line each; the dataset adds them to its warnings.
+    public var warnings: [String] = []
 
     /// Interactions given in memory, one (user, item, split) per position.
     public init(users: [Int32], items: [Int32], splits: [Split]) {
@@ -43,8 +49,10 @@ public struct InteractionFile: Sendable {
         let items = Array(Set(keep.map { self.items[$0] })).sorted()
         var newID: [Int32: Int32] = [:]
         for (n, old) in items.enumerated() { newID[old] = Int32(n) }
-        return (InteractionFile(users: keep.map { users[$0] }, items: keep.map { newID[self.items[$0]]! },
-                                splits: keep.map { splits[$0] }), items)
+        var kept = InteractionFile(users: keep.map { users[$0] }, items: keep.map { newID[self.items[$0]]! },
+                                   splits: keep.map { splits[$0] })
+        kept.warnings = warnings
+        return (kept, items)
     }
 
     /// Reads and validates `path`.
@@ -58,7 +66,15 @@ public struct InteractionFile: Sendable {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             var position = 0
+            if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+                position = 3
+                result.warnings.append("\(file): a UTF-8 byte-order mark at the start of the file; skipped")
+            } else if bytes.count >= 2 && (bytes[0], bytes[1]) == (0xFE, 0xFF) || bytes.count >= 2 && (bytes[0], bytes[1]) == (0xFF, 0xFE) {
+                throw DataError(file: file, location: "line 1",
+                                "UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8 or ASCII, tab-separated")
+            }
             var lineNumber = 0
+            var largestItem = -1
             var columns: (user: Int, item: Int, label: Int, count: Int)?
             var fields: [Range<Int>] = []
             while position < bytes.count {
@@ -89,7 +105,7 @@ public struct InteractionFile: Sendable {
                 }
                 guard fields.count == layout.count else {
                     throw DataError(file: file, location: "line \(lineNumber)",
-                                    "\(fields.count) tab-separated fields; the header has \(layout.count), and every line must have as many")
+                                    "\(fields.count) tab-separated field\(fields.count == 1 ? "" : "s"); the header has \(layout.count), and every line must have as many")
                 }
                 func integer(_ index: Int, _ name: String) throws -> Int {
                     let range = fields[index]
@@ -130,6 +146,7 @@ public struct InteractionFile: Sendable {
                     throw DataError(file: file, location: "line \(lineNumber)",
                                     "x_label \(label) is not 0, 1 or 2 (train, valid, test)")
                 }
+                if item > largestItem { (largestItem, result.largestItemLine) = (item, lineNumber) }
                 result.users.append(Int32(user))
                 result.items.append(Int32(item))
                 result.splits.append(split)

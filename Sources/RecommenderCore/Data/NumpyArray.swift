@@ -24,7 +24,7 @@ public enum NumpyArray {
         let (header, offset) = try parseHeader(data, file: file)
         guard header.shape.count == 2 else {
             throw DataError(file: file, location: "header",
-                            "shape \(header.shape) has \(header.shape.count) dimensions; expected a 2-D (items × features) array")
+                            "shape \(header.shape) has \(header.shape.count) dimension\(header.shape.count == 1 ? "" : "s"); expected a 2-D (items × features) array")
         }
         guard !header.fortranOrder else {
             throw DataError(file: file, location: "header",
@@ -53,6 +53,10 @@ public enum NumpyArray {
         guard available >= needed else {
             throw DataError(file: file, location: "payload",
                             "truncated: shape \(header.shape) of \(header.descr) needs \(needed) bytes, found \(available)")
+        }
+        guard available == needed else {
+            throw DataError(file: file, location: "payload",
+                            "\(available - needed) bytes past the data: shape \(header.shape) of \(header.descr) needs \(needed) bytes, found \(available); the shape in the header does not match the data")
         }
         var scalars = [Float](repeating: 0, count: count)
         data.withUnsafeBytes { raw in
