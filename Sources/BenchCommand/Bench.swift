@@ -32,6 +32,6 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Train and evaluate multimodal graph recommenders on one protocol, and write comparison tables.",
-        subcommands: [Run.self, Table.self, Validate.self, Models.self, Train.self, SplitCommand.self, Plan.self, Merge.self,
+        subcommands: [Run.self, Table.self, Validate.self, Models.self, Train.self, Evaluate.self, Export.self, SplitCommand.self, Plan.self, Merge.self,
                       Compare.self, Slurm.self, Env.self])
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphKit
+import Experiments
 import ModelRegistry
 import RecommenderCore
 
@@ -37,6 +38,9 @@ struct Train: ParsableCommand {
     var validDecimals: Int?
     @Option(help: "Seed of initialisation, sampling and dropout.") var seed: UInt64 = 2024
     @Option(help: "Write the run's result as JSON to this path.") var output: String?
+    @Option(help: "Keep the trained parameters of the best validation epoch in this folder (absent, empty or an older checkpoint), for bench evaluate and bench export. Default: checkpoints/MODEL-DATASET-KEY in the working directory.")
+    var checkpoint: String?
+    @Flag(name: .customLong("no-checkpoint"), help: "Keep no checkpoint.") var noCheckpoint = false
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
@@ -54,6 +58,7 @@ struct Train: ParsableCommand {
         let (descriptor, found) = try DatasetReference(dataset, base: here, configsRoot: Repository.configs).load()
         if let found, !quiet { FileHandle.standardError.write(Data("bench: \(found)\n".utf8)) }
         let data = try Dataset(descriptor: descriptor)
+        let reference = DatasetReference(dataset, base: here, configsRoot: Repository.configs)
         let type = try registry.model(named: model)
         var given: [String: HyperparameterValue] = [:]
         for setting in settings {
@@ -99,13 +104,38 @@ struct Train: ParsableCommand {
             }
             progress.note("runs with " + ran.joined(separator: ", "))
         }
+        let spec = RunSpec(model: type, hyperparameters: hyper, training: options, seed: seed, dataset: data.name,
+                           datasetFiles: try RunSpec.fileHashes(descriptor), evaluation: evaluator.evaluationProtocol,
+                           sampledTest: nil)
+        if checkpoint != nil && noCheckpoint {
+            throw ConfigError(key: "--checkpoint", "given with --no-checkpoint; give one or the other")
+        }
+        let destination = noCheckpoint ? nil
+            : URL(fileURLWithPath: checkpoint ?? "checkpoints/\(type.name)-\(data.name)-\(spec.key)", relativeTo: here)
+                .standardizedFileURL
+        if let destination { try Checkpoint.checkDestination(destination) }
         let result = Trainer(dataset: data, options: options, evaluator: evaluator).train(instance, seed: seed, progress: progress)
+        var saved: Checkpoint?
+        if let destination, result.status == .finished {
+            let manifest = CheckpointManifest(
+                key: spec.key, spec: spec, given: given, label: type.name,
+                dataset: .init(written: dataset, path: reference.path),
+                evaluation: .init(evaluator.evaluationProtocol), bestEpoch: result.bestEpoch,
+                valid: result.valid, test: result.test, cpu: machine.cpuModel, blasKernel: machine.blasKernel,
+                written: ISO8601DateFormatter().string(from: Date()), tensors: [])
+            saved = try Checkpoint.write(instance, manifest: manifest, to: destination)
+        }
         if let output {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(result), to: output)
         }
         print(summary(result, model: type.name, dataset: data.name))
+        if let saved {
+            let path = saved.folder.path.hasPrefix(here.path + "/") ? String(saved.folder.path.dropFirst(here.path.count + 1))
+                : saved.folder.path
+            print("  checkpoint: \(path) (bench evaluate \(path); bench export \(path))")
+        }
         if result.status == .failed { throw ExitCode(runsFailedStatus) }
     }
 
@@ -113,8 +143,7 @@ struct Train: ParsableCommand {
         var lines = ["\(model) on \(dataset), seed \(seed): \(r.status.rawValue) (\(r.stopReason))"]
         if let failure = r.failure { lines.append("  failure: \(failure)") }
         if let best = r.bestEpoch, let valid = r.valid, let test = r.test {
-            let keys = [MetricKey(.recall, at: 20), MetricKey(.ndcg, at: 20), MetricKey(.precision, at: 20),
-                        MetricKey(.hit, at: 20), MetricKey(.map, at: 20)]
+            let keys = headlineMetrics
             lines.append(r.epochs.isEmpty ? "  not trained: scored as built" : "  best epoch \(best) of \(r.epochs.count)")
             lines.append("  valid: " + keys.map { "\($0) \(String(format: "%.4f", valid[$0]))" }.joined(separator: "  "))
             lines.append("  test:  " + keys.map { "\($0) \(String(format: "%.4f", test[$0]))" }.joined(separator: "  "))
@@ -127,6 +156,10 @@ struct Train: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 }
+
+/// The metrics a summary line shows, in this order.
+let headlineMetrics = [MetricKey(.recall, at: 20), MetricKey(.ndcg, at: 20), MetricKey(.precision, at: 20),
+                       MetricKey(.hit, at: 20), MetricKey(.map, at: 20)]
 
 /// A command-line value as JSON would read it: bool, integer, real or string.
 func parseValue(_ text: String) -> HyperparameterValue {

@@ -47,6 +47,37 @@ public struct RunSpec: Codable, Sendable, Equatable {
     }
 }
 
+extension RunSpec {
+    /// The spec of training `model` with `hyperparameters` and `seed` on the
+    /// dataset `dataset` (its files' hashes `datasetFiles`), judged by
+    /// `evaluation`, with the extra sampled test of `sampledTest` candidates.
+    public init(model: Recommender.Type, hyperparameters hyper: Hyperparameters, training: TrainingOptions,
+                seed: UInt64, dataset: String, datasetFiles: [String: String],
+                evaluation: EvaluationProtocol, sampledTest: Int?) {
+        var candidates: Int?
+        var ranking = "full"
+        if case let .sampled(n) = evaluation.ranking { ranking = "sampled"; candidates = n }
+        let givenAtDefault = hyper.givenAtDefault.intersection(model.keysThatMatterWhenGiven(hyper)).sorted()
+        let revision = model.revision(hyper)
+        self.init(codeVersion: Experiments.codeVersion, dataset: dataset, datasetFiles: datasetFiles,
+                  model: model.name, hyperparameters: hyper.values, training: training, seed: seed,
+                  ranking: ranking, candidates: candidates, sampledTest: sampledTest, metrics: evaluation.metrics,
+                  maskValidInTest: evaluation.maskValidInTest,
+                  givenAtDefault: givenAtDefault.isEmpty ? nil : givenAtDefault,
+                  modelRevision: revision == 0 ? nil : revision)
+    }
+
+    /// SHA-256 of each file `descriptor` names, by file name: what
+    /// `datasetFiles` holds.
+    public static func fileHashes(_ descriptor: DatasetDescriptor) throws -> [String: String] {
+        var files: [String: String] = [:]
+        for path in [descriptor.interactions] + descriptor.features.values.sorted() {
+            files[URL(fileURLWithPath: path).lastPathComponent] = try sha256(ofFile: path)
+        }
+        return files
+    }
+}
+
 /// One finished (or failed) run, as stored in Results/NAME/runs/KEY.json.
 public struct RunRecord: Codable, Sendable {
     public var key: String

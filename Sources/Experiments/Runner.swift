@@ -107,10 +107,7 @@ public final class ExperimentRunner {
     /// SHA-256 of each file a descriptor names, by file name.
     func hashes(_ descriptor: DatasetDescriptor) throws -> [String: String] {
         if let known = fileHashes[descriptor.name] { return known }
-        var files: [String: String] = [:]
-        for path in [descriptor.interactions] + descriptor.features.values.sorted() {
-            files[URL(fileURLWithPath: path).lastPathComponent] = try sha256(ofFile: path)
-        }
+        let files = try RunSpec.fileHashes(descriptor)
         fileHashes[descriptor.name] = files
         return files
     }
@@ -125,19 +122,12 @@ public final class ExperimentRunner {
         for (k, v) in point.training {
             try ExperimentConfig.apply(k, v, to: &training, key: "models[\(index)].training.\(k)")
         }
-        var candidates: Int?
-        var ranking = "full"
-        if case let .sampled(n) = config.evaluationProtocol.ranking { ranking = "sampled"; candidates = n }
         let descriptor = descriptors[d]
-        let givenAtDefault = hyper.givenAtDefault.intersection(type.keysThatMatterWhenGiven(hyper)).sorted()
-        let revision = type.revision(hyper)
-        let spec = RunSpec(codeVersion: codeVersion, dataset: descriptor.name, datasetFiles: try hashes(descriptor),
-                           model: type.name, hyperparameters: hyper.values, training: training, seed: seed,
-                           ranking: ranking, candidates: candidates, sampledTest: config.sampledTest,
-                           metrics: config.evaluationProtocol.metrics,
-                           maskValidInTest: entry.maskValidInTest ?? config.evaluationProtocol.maskValidInTest,
-                           givenAtDefault: givenAtDefault.isEmpty ? nil : givenAtDefault,
-                           modelRevision: revision == 0 ? nil : revision)
+        var evaluation = config.evaluationProtocol
+        evaluation.maskValidInTest = entry.maskValidInTest ?? evaluation.maskValidInTest
+        let spec = RunSpec(model: type, hyperparameters: hyper, training: training, seed: seed,
+                           dataset: descriptor.name, datasetFiles: try hashes(descriptor),
+                           evaluation: evaluation, sampledTest: config.sampledTest)
         return PlannedRun(entry: index, label: entry.label, dataset: descriptor.name, point: point, spec: spec, stage: stage)
     }
 

@@ -82,6 +82,16 @@ public final class Evaluator: @unchecked Sendable {
 
     /// Evaluates `scorer` on `split` (valid or test).
     public func evaluate(_ scorer: Scorer, on split: Split) throws -> EvaluationResult {
+        try evaluateInDetail(scorer, on: split).result
+    }
+
+    /// Evaluates `scorer` on `split` and keeps what the averages are made of:
+    /// each evaluated user's metric values and, with `listLength` > 0, the
+    /// user's ranked list of that length (at least the deepest metric's K),
+    /// exactly as ranked for the metrics: masked items left out, ties to the
+    /// lower item id.
+    public func evaluateInDetail(_ scorer: Scorer, on split: Split, listLength: Int = 0) throws
+        -> (result: EvaluationResult, detail: EvaluationDetail) {
         precondition(split != .train, "Evaluator: evaluate on valid or test, not train")
         precondition(scorer.itemCount == dataset.itemCount,
                      "Evaluator: scorer has \(scorer.itemCount) items, dataset \(dataset.itemCount)")
@@ -90,7 +100,10 @@ public final class Evaluator: @unchecked Sendable {
         let users = evaluatedUsers(on: split)
         let skipped = (0..<dataset.userCount).filter { heldOut.count($0) > 0 && dataset.train.count($0) == 0 }.count
         let keys = evaluationProtocol.metrics
-        let depth = keys.map(\.k).max()!
+        let depth = max(keys.map(\.k).max()!, listLength)
+        let keepLists = listLength > 0
+        // Each user's ranked list, padded with −1 where fewer items could be ranked.
+        var lists = [Int32](repeating: -1, count: keepLists ? users.count * depth : 0)
         // Per-user metric rows, summed in user order at the end: the same bits whatever the threads.
         var perUser = [Double](repeating: 0, count: users.count * keys.count)
         var fewCandidates = [Bool](repeating: false, count: users.count)
@@ -103,6 +116,7 @@ public final class Evaluator: @unchecked Sendable {
         // a block at a time (one sgemm, run on that worker's core), then ranks
         // the block while its scores are still in cache.
         perUser.withUnsafeMutableBufferPointer { out in
+        lists.withUnsafeMutableBufferPointer { ranks in
         fewCandidates.withUnsafeMutableBufferPointer { few in
         nanUsers.withUnsafeMutableBufferPointer { nan in
             Parallelism.forEachBlock(users.count, blockSize: block, work: users.count * itemCount) { blocks in
@@ -130,6 +144,9 @@ public final class Evaluator: @unchecked Sendable {
                                     continue
                                 }
                                 let chosen = selector.candidates
+                                if keepLists {
+                                    for r in 0..<count { ranks[position * depth + r] = TopK.item(of: chosen[r]) }
+                                }
                                 metrics.compute(heldOut: truth.count, into: destination) { r in
                                     r < count && heldOut.contains(u, TopK.item(of: chosen[r]))
                                 }
@@ -140,6 +157,9 @@ public final class Evaluator: @unchecked Sendable {
                                                                   candidates: candidates, into: &top)
                                 if !ok { nan[position] = true; continue }
                                 let ranked = top.ranked()
+                                if keepLists {
+                                    for (r, i) in ranked.enumerated() { ranks[position * depth + r] = i }
+                                }
                                 metrics.compute(heldOut: truth.count, into: destination) { r in
                                     r < ranked.count && heldOut.contains(u, ranked[r])
                                 }
@@ -148,7 +168,7 @@ public final class Evaluator: @unchecked Sendable {
                     }
                 }
             }
-        }}}
+        }}}}
         let nanCount = nanUsers.lazy.filter { $0 }.count
         if nanCount > 0 {
             throw EvaluationError(description: "the model produced NaN scores for \(nanCount) of \(users.count) users on \(split.name)")
@@ -160,8 +180,11 @@ public final class Evaluator: @unchecked Sendable {
         var values: [MetricKey: Double] = [:]
         for (m, key) in keys.enumerated() { values[key] = users.isEmpty ? 0 : sums[m] / Double(users.count) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return EvaluationResult(values: values, evaluatedUsers: users.count, usersWithoutTraining: skipped,
-                                usersWithFewCandidates: fewCandidates.lazy.filter { $0 }.count, seconds: seconds)
+        let result = EvaluationResult(values: values, evaluatedUsers: users.count, usersWithoutTraining: skipped,
+                                      usersWithFewCandidates: fewCandidates.lazy.filter { $0 }.count, seconds: seconds)
+        let detail = EvaluationDetail(users: users, metrics: keys, perUser: perUser,
+                                      listLength: keepLists ? depth : 0, lists: lists)
+        return (result, detail)
     }
 
     /// Full ranking: the user's training items (and validation items when

@@ -119,12 +119,20 @@ public struct DotProductScorer: Scorer {
 /// The most-popular reference: an item's score is its training degree.
 public struct MostPopular: Scorer {
     let degrees: [Float]
+    let userCount: Int
 
     public init(dataset: Dataset) {
         degrees = dataset.graph.itemDegrees.map(Float.init)
+        userCount = dataset.userCount
     }
 
     public var itemCount: Int { degrees.count }
+
+    /// Width-1 vectors whose products are the scores: 1 for every user, the
+    /// training degree for every item.
+    public var representations: (users: Tensor, items: Tensor)? {
+        (Tensor(rows: userCount, cols: 1, repeating: 1), Tensor(rows: degrees.count, cols: 1, scalars: degrees))
+    }
 
     public func scores(users: [Int32]) -> Tensor {
         Tensor(rows: users.count, cols: degrees.count, scalars: Array([[Float]](repeating: degrees, count: users.count).joined()))
