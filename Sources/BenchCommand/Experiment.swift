@@ -217,6 +217,7 @@ struct Run: ParsableCommand {
         print("\(config.name): trained \(summary.trained), reused \(summary.skipped), failed \(summary.failed)\(elsewhere)")
         print("table: \(table.path)")
         print("grid:  \(runner.folder.appendingPathComponent("\(config.output.table).csv").path)")
+        reportCheckpoints(runner)
         if summary.interrupted {
             print("interrupted: rerun the same command to finish the missing runs")
             throw ExitCode(130)
@@ -224,6 +225,16 @@ struct Run: ParsableCommand {
         print("")
         print(try String(contentsOf: table, encoding: .utf8))
         if reportFailures(summary.records) { throw ExitCode(runsFailedStatus) }
+    }
+
+    /// Where a config with `"checkpoints": true` keeps them, and how many of
+    /// its stored runs were trained without one.
+    func reportCheckpoints(_ runner: ExperimentRunner) {
+        guard runner.config.checkpoints else { return }
+        print("checkpoints: \(runner.checkpointsFolder.path)/KEY (bench evaluate, bench export)")
+        if let missing = try? runner.finishedRunsWithoutCheckpoint(), missing > 0 {
+            print("  \(missing) stored runs were trained without a checkpoint; delete their records from \(runner.runsFolder.path) to train them again with one")
+        }
     }
 
     /// `--jobs N`: each stage in N processes that share its runs, then the tables from the store.
@@ -261,6 +272,7 @@ struct Run: ParsableCommand {
               + "failed \(trained.filter { $0.result.status == .failed }.count) (\(jobs) processes)")
         print("table: \(table.path)")
         print("grid:  \(runner.folder.appendingPathComponent("\(config.output.table).csv").path)")
+        reportCheckpoints(runner)
         if status == 130 {
             print("interrupted: rerun the same command to finish the missing runs")
             throw ExitCode(130)

@@ -31,6 +31,10 @@ public struct ExperimentConfig: Sendable {
     /// What reading the file recovered from (a UTF-8 byte-order mark), one
     /// line each, for stderr.
     public var warnings: [String] = []
+    /// Keep each run's best-epoch parameters in Results/STORE/checkpoints/KEY/
+    /// when it finishes (`Checkpoint`); off by default, since a table's runs
+    /// would otherwise fill the disk by surprise.
+    public var checkpoints = false
 
     /// One line of the table: a model with fixed and gridded settings.
     public struct ModelEntry: Sendable {
@@ -115,7 +119,7 @@ public struct ExperimentConfig: Sendable {
                              base: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> ExperimentConfig {
         let root = try JSONReader(json, path: "")
         try root.allowOnly(["name", "dataset", "datasets", "store", "protocol", "training", "seeds", "tuning_seeds",
-                            "max_runs", "models", "output", "notes"])
+                            "max_runs", "models", "output", "notes", "checkpoints"])
         guard let name = try root.string("name"), !name.isEmpty,
               name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ConfigError(key: "name", "expected a non-empty name of letters, digits, - and _ (it names the results folder)")
@@ -321,11 +325,12 @@ public struct ExperimentConfig: Sendable {
             }
         }
 
-        let config = ExperimentConfig(name: name, datasets: datasets, store: store, evaluationProtocol: evaluation,
+        var config = ExperimentConfig(name: name, datasets: datasets, store: store, evaluationProtocol: evaluation,
                                       sampledTest: sampledTest, training: training, seeds: seeds, tuningSeeds: tuningSeeds,
                                       maxRuns: maxRuns, models: models,
                                       output: try outputSpec(root, name: name, evaluation: evaluation, valid: validMetric,
                                                              sampled: sampledTest != nil, labels: labels))
+        config.checkpoints = try root.bool("checkpoints") ?? false
         let runs = config.plannedRunCount
         guard runs <= maxRuns else {
             throw ConfigError(key: "max_runs", "the grid expands to \(runs) runs (grid points × tuning seeds, plus the other seeds of the chosen point, per dataset), more than max_runs = \(maxRuns)")

@@ -400,9 +400,11 @@ public final class ExperimentRunner {
         let progress = ProgressReporter(label: label + (clock?.note ?? ""), mode: progressMode)
         let result: TrainingResult
         var settingsRun: [String: HyperparameterValue] = [:]
+        var trained: Recommender?
         do {
             let hyper = try Hyperparameters(run.point.parameters, specs: type.hyperparameters, model: run.label)
             let model = try type.init(dataset: data.dataset, hyperparameters: hyper, seed: run.spec.seed)
+            trained = model
             settingsRun = model.settingsRun
             // An entry may mask validation items at test differently from the protocol.
             func masking(_ evaluator: Evaluator) -> Evaluator {
@@ -424,6 +426,10 @@ public final class ExperimentRunner {
                                blasKernel: MachineReport.current.blasKernel,
                                datasetWarnings: data.dataset.warnings.isEmpty ? nil : data.dataset.warnings,
                                settingsRun: settingsRun.isEmpty ? nil : settingsRun)
+        // The checkpoint first: a stored record means the run is done, checkpoint included.
+        if config.checkpoints, let trained, result.status == .finished {
+            try saveCheckpoint(of: trained, run: run, record: record, evaluator: data.evaluator)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(record), to: runsFolder.appendingPathComponent("\(run.key).json").path)

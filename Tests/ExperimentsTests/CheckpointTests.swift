@@ -1,4 +1,4 @@
-import Experiments
+@testable import Experiments
 import Foundation
 import GraphKit
 import ModelRegistry
@@ -125,5 +125,39 @@ import TestSupport
         #expect(back == Tensor(rows: 2, cols: 3, scalars: [0, 1, 2, 3, 4, 5]))
         let empty = try NumpyArray.parseFloat32(NumpyArray.encode(Tensor(rows: 0, cols: 0)), file: "e.npy")
         #expect(empty.rows == 0 && empty.cols == 0)
+    }
+}
+
+/// A config's `"checkpoints": true` keeps one checkpoint per finished run in
+/// the store, which reloads to the run's stored metrics; without it none.
+@Suite struct RunnerCheckpointTests {
+    @Test func aConfigKeepsACheckpointPerRunOnlyWhenAsked() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let models = #"[{"model": "LightGCN", "parameters": {"n_layers": [1, 2]}}, {"model": "VBPR"}]"#
+        let plain = try ExperimentRunner(config: try parse(toyConfig(name: "plain", models: models)),
+                                         registry: .standard, resultsRoot: folder.path, progress: .quiet)
+        _ = try plain.run()
+        #expect(!FileManager.default.fileExists(atPath: plain.checkpointsFolder.path))
+        #expect(try plain.finishedRunsWithoutCheckpoint() == 6)
+
+        let config = try parse(toyConfig(name: "kept", models: models, extra: #", "checkpoints": true"#))
+        #expect(config.checkpoints)
+        let kept = try ExperimentRunner(config: config, registry: .standard, resultsRoot: folder.path, progress: .quiet)
+        let summary = try kept.run()
+        #expect(summary.trained == 6)
+        let keys = try FileManager.default.contentsOfDirectory(atPath: kept.checkpointsFolder.path).sorted()
+        #expect(keys == summary.records.map(\.key).sorted())
+        #expect(try kept.finishedRunsWithoutCheckpoint() == 0)
+        for record in summary.records {
+            let checkpoint = try Checkpoint.read(kept.checkpointFolder(key: record.key).path)
+            #expect(checkpoint.manifest.label == record.label && checkpoint.manifest.spec.key == record.key)
+            let restored = try RestoredCheckpoint(checkpoint, registry: .standard)
+            let test = try restored.evaluate(on: .test)
+            #expect(test.differing.isEmpty, "\(record.label) \(record.gridPoint): \(test.differing)")
+            #expect(test.result.values == record.result.test?.values)
+        }
+        let wrongType = errorMessage { _ = try parse(toyConfig(extra: #", "checkpoints": "yes""#)) }
+        #expect(wrongType.contains("checkpoints"), "\(wrongType)")
     }
 }

@@ -105,4 +105,26 @@ import TestSupport
             #expect(bestLeftOut <= scores[ranked[49]] + tolerance, "user \(user): an unlisted item scores \(bestLeftOut)")
         }
     }
+
+    /// A checkpoint folder that holds other files is refused before training,
+    /// and nothing is written; a folder without a checkpoint is bad input.
+    @Test func badDestinationsAndMissingCheckpointsExit64() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID())")
+        let occupied = folder.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: occupied, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "notes".write(to: occupied.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let train = try runBench(["train", "--dataset", "mmgcn-toy", "--epochs", "1", "--checkpoint", "mine", "--quiet"], in: folder)
+        #expect(train.status == 64)
+        #expect(train.stderr.contains("mine: holds other files (notes.txt) and no checkpoint.json"), "\(train.stderr)")
+        #expect(train.stdout.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["mine"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: occupied.path) == ["notes.txt"])
+        for command in ["evaluate", "export"] {
+            let outcome = try runBench([command, "mine"], in: folder)
+            #expect(outcome.status == 64)
+            #expect(outcome.stderr.contains("no checkpoint here"), "\(outcome.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: occupied.path) == ["notes.txt"])
+    }
 }
