@@ -152,6 +152,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads of this process (default: the machine's cores). Results do not depend on it.",
                                valueName: "N"))
     var workers: Int?
+    @Flag(name: .customLong("fill-per-user"),
+          help: "Train again the stored runs at each row's chosen point that lack per-user test values (stored before the suite kept them), replacing their records, then write the tables. On the CPU and BLAS kernel that stored a run, it comes back the same bit for bit.")
+    var fillPerUser = false
     /// Set on the processes `--jobs` starts: the parent has said what the job is,
     /// and each epoch is a log line, since the processes share one terminal.
     @Flag(help: .hidden) var jobProcess = false
@@ -163,6 +166,12 @@ struct Run: ParsableCommand {
             Parallelism.setWorkers(workers)
         }
         guard jobs >= 1 else { throw ValidationError("--jobs \(jobs): expected a positive integer") }
+        if fillPerUser {
+            guard shard == nil && stage == nil && jobs == 1 else {
+                throw ValidationError("--fill-per-user trains in this one process; drop --shard, --stage and --jobs")
+            }
+            return try fillPerUserValues(config)
+        }
         if jobs > 1 {
             guard shard == nil && stage == nil else { throw ValidationError("--jobs runs every shard and stage itself; drop --shard and --stage") }
             return try runJobs(config)
@@ -225,6 +234,36 @@ struct Run: ParsableCommand {
         print("")
         print(try String(contentsOf: table, encoding: .utf8))
         if reportFailures(summary.records) { throw ExitCode(runsFailedStatus) }
+    }
+
+    /// `--fill-per-user`: the chosen points' runs that lack per-user values, trained again.
+    func fillPerUserValues(_ config: ExperimentConfig) throws {
+        let runner: ExperimentRunner
+        let backfill: ExperimentRunner.Backfill
+        do {
+            runner = try ExperimentRunner(config: config, registry: registry, resultsRoot: options.results,
+                                          progress: quiet ? .quiet : brief ? .brief : .automatic)
+            reportWarnings(try runner.checkInputs())
+            let runs = try runner.runsWithoutPerUserValues()
+            let stored = runs.compactMap { runner.storedRecord($0, history: false) }
+            let minutes = stored.reduce(0) { $0 + $1.result.totalSeconds } / 60
+            FileHandle.standardError.write(Data(String(format: "bench: \(config.name): %d runs at the chosen points lack per-user values; they took %.1f min when stored\n", runs.count, minutes).utf8))
+            let handlers = installStopHandlers()
+            defer { handlers.forEach { $0.cancel() } }
+            backfill = try runner.fillPerUserValues { stopRequested.load(ordering: .relaxed) }
+        } catch let error as DataError {
+            throw badInput("\(error)")
+        } catch let error as ConfigError {
+            throw badInput("\(options.config), key '\(error.key)': \(error.reason)")
+        }
+        let table = try writeTables(runner, records: try runner.storedRecords())
+        print("\(config.name): trained again \(backfill.trained) runs for their per-user values; \(backfill.changed.count) came out otherwise than stored")
+        for line in backfill.changed { print("  changed: \(line)") }
+        print("table: \(table.path)")
+        if backfill.interrupted {
+            print("interrupted: rerun the same command to finish the missing runs")
+            throw ExitCode(130)
+        }
     }
 
     /// Where a config with `"checkpoints": true` keeps them, and how many of

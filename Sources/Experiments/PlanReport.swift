@@ -43,5 +43,11 @@ public struct PlanReport {
         if undecided > 0 {
             lines.append("\(undecided) final runs\(shard == nil ? "" : " (all shards)") are decided once the tuning runs they wait on are stored")
         }
+        let lacking = try runner.runsWithoutPerUserValues()
+        if shard == nil && !lacking.isEmpty {
+            let seconds = lacking.compactMap { runner.storedRecord($0, history: false)?.result.totalSeconds }.reduce(0, +)
+            lines.append("\(lacking.count) runs at the chosen points lack per-user test values (stored before the suite kept them; "
+                         + String(format: "%.1f min", seconds / 60) + " of training when stored): bench run --fill-per-user trains them again")
+        }
     }
 }

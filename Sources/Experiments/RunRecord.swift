@@ -149,7 +149,8 @@ extension RunRecord {
         return try JSONDecoder().decode(Headline.self, from: data).record
     }
 
-    /// A stored run without `result.epochs` and `result.embedding`.
+    /// A stored run without `result.epochs` and `result.embedding` (the
+    /// ranked hits are kept: the tables' per-user tests read them).
     private struct Headline: Decodable {
         var key: String
         var spec: RunSpec
@@ -172,6 +173,8 @@ extension RunRecord {
             full.valid = result.valid
             full.test = result.test
             full.testSampled = result.testSampled
+            full.testHits = result.testHits
+            full.testSampledHits = result.testSampledHits
             full.secondsPerEpoch = result.secondsPerEpoch
             full.secondsPerEvaluation = result.secondsPerEvaluation
             full.totalSeconds = result.totalSeconds
@@ -189,6 +192,8 @@ extension RunRecord {
         var valid: EvaluationResult?
         var test: EvaluationResult?
         var testSampled: EvaluationResult?
+        var testHits: RankedHits?
+        var testSampledHits: RankedHits?
         var secondsPerEpoch: Double
         var secondsPerEvaluation: Double
         var totalSeconds: Double

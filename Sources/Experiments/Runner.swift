@@ -48,9 +48,9 @@ public final class ExperimentRunner {
     let progressMode: ProgressReporter.Mode
     private var fileHashes: [String: [String: String]] = [:]
     /// The whole job's progress, for a call that trains every stage of every run.
-    private var clock: JobClock?
+    var clock: JobClock?
     /// Each dataset, loaded on first use or by `loadDatasets()`.
-    private var sessions: [DatasetSession]
+    var sessions: [DatasetSession]
 
     public init(config: ExperimentConfig, registry: ModelRegistry, resultsRoot: String = "Results",
                 progress: ProgressReporter.Mode = .automatic) throws {
@@ -376,13 +376,13 @@ public final class ExperimentRunner {
     /// Trains run `n` of `count` unless it is stored; false when another
     /// process holds its claim. A stored run found after `waited` for it
     /// counts as trained by another process, else as reused.
-    private func train(_ run: PlannedRun, n: Int, of count: Int, waited: Bool, in session: inout DatasetSession,
-                       summary: inout Summary, shouldStop: @escaping () -> Bool) throws -> Bool {
+    func train(_ run: PlannedRun, n: Int, of count: Int, waited: Bool, in session: inout DatasetSession,
+               summary: inout Summary, replacing: Bool = false, shouldStop: @escaping () -> Bool) throws -> Bool {
         func reuse(_ record: RunRecord) {
             if waited { summary.byOthers += 1 } else { summary.skipped += 1 }
             summary.records.append(record)
         }
-        if let record = storedRecord(run) {
+        if !replacing, let record = storedRecord(run) {
             reuse(record)
             return true
         }
@@ -390,7 +390,7 @@ public final class ExperimentRunner {
         guard let claim = try RunClaim.acquire(key: run.key, in: runsFolder) else { return false }
         defer { claim.release() }
         // Stored by another process between the look above and the claim.
-        if let record = storedRecord(run) {
+        if !replacing, let record = storedRecord(run) {
             reuse(record)
             return true
         }

@@ -83,6 +83,12 @@ public struct TrainingResult: Sendable, Codable, Equatable {
     public var testSampled: EvaluationResult?
     /// The best epoch's representations of a few users and their items, in 2-D, when asked for.
     public var embedding: EmbeddingProjection?
+    /// Where each test user's held-out items landed in the ranking at the
+    /// best epoch: every user's metric values, for per-user significance
+    /// tests. Nil in runs stored before the suite kept them.
+    public var testHits: RankedHits? = nil
+    /// The same under the extra sampled test protocol, when there is one.
+    public var testSampledHits: RankedHits? = nil
     /// Mean seconds of training per epoch (without evaluation).
     public var secondsPerEpoch: Double
     /// Mean seconds of one validation pass.
@@ -140,12 +146,14 @@ public final class Trainer {
         let key = options.validMetric
 
         func finish(_ status: RunStatus, failure: String?, test: EvaluationResult?,
-                    testSampled: EvaluationResult? = nil, embedding: EmbeddingProjection? = nil) -> TrainingResult {
+                    testSampled: EvaluationResult? = nil, embedding: EmbeddingProjection? = nil,
+                    hits: (test: RankedHits, sampled: RankedHits?)? = nil) -> TrainingResult {
             let trainTimes = records.map(\.trainSeconds)
             let evalTimes = records.filter { $0.valid != nil }.map(\.evalSeconds)
             return TrainingResult(
                 status: status, failure: failure, stopReason: stopReason, epochs: records, bestEpoch: bestEpoch,
                 valid: bestValid, test: test, testSampled: testSampled, embedding: embedding,
+                testHits: hits?.test, testSampledHits: hits?.sampled,
                 secondsPerEpoch: trainTimes.isEmpty ? 0 : trainTimes.reduce(0, +) / Double(trainTimes.count),
                 secondsPerEvaluation: evalTimes.isEmpty ? 0 : evalTimes.reduce(0, +) / Double(evalTimes.count),
                 totalSeconds: Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9)
@@ -228,18 +236,27 @@ public final class Trainer {
         for (p, v) in zip(parameters + model.buffers, snapshot) { p.value = v }
         do {
             let scorer = try model.makeScorer()
-            let test = try evaluator.evaluate(scorer, on: .test)
+            let (test, testHits) = try testInDetail(scorer, evaluator)
             progress.note("\(stopReason); best epoch \(bestEpoch ?? 0): valid \(key) \(String(format: "%.4f", bestValid?[key] ?? -Double.infinity)), test \(key) \(String(format: "%.4f", test[key]))")
-            let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
+            let sampled = try sampledTest.map { try testInDetail(scorer, $0) }
             var embedding: EmbeddingProjection?
             // A projection to two components needs vectors of width two or more.
             if !embeddingUsers.isEmpty, let r = scorer.representations, r.users.cols >= 2 {
                 embedding = try EmbeddingStudy.project(users: r.users, items: r.items, sample: embeddingUsers, dataset: dataset)
             }
-            return finish(.finished, failure: nil, test: test, testSampled: sampled, embedding: embedding)
+            return finish(.finished, failure: nil, test: test, testSampled: sampled?.result, embedding: embedding,
+                          hits: (testHits, sampled?.hits))
         } catch {
             return fail("test evaluation: \(error)")
         }
+    }
+
+    /// The test metrics of `scorer` under `evaluator`, and where each user's
+    /// test items landed in the ranking (for per-user tests).
+    func testInDetail(_ scorer: Scorer, _ evaluator: Evaluator) throws -> (result: EvaluationResult, hits: RankedHits) {
+        let depth = evaluator.evaluationProtocol.metrics.map(\.k).max()!
+        let (result, detail) = try evaluator.evaluateInDetail(scorer, on: .test, listLength: depth)
+        return (result, RankedHits(detail, heldOut: dataset.items(in: .test)))
     }
 
     /// A model that is not trained (most popular): validated and tested once,
@@ -250,11 +267,12 @@ public final class Trainer {
         do {
             let scorer = try model.makeScorer()
             let valid = try evaluator.evaluate(scorer, on: .valid)
-            let test = try evaluator.evaluate(scorer, on: .test)
-            let sampled = try sampledTest.map { try $0.evaluate(scorer, on: .test) }
+            let (test, testHits) = try testInDetail(scorer, evaluator)
+            let sampled = try sampledTest.map { try testInDetail(scorer, $0) }
             progress.note("\(reason): valid \(key) \(String(format: "%.4f", valid[key])), test \(key) \(String(format: "%.4f", test[key]))")
             return TrainingResult(status: .finished, failure: nil, stopReason: reason, epochs: [], bestEpoch: 0,
-                                  valid: valid, test: test, testSampled: sampled, embedding: nil,
+                                  valid: valid, test: test, testSampled: sampled?.result, embedding: nil,
+                                  testHits: testHits, testSampledHits: sampled?.hits,
                                   secondsPerEpoch: 0, secondsPerEvaluation: valid.seconds,
                                   totalSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         } catch {
