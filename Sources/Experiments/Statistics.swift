@@ -66,3 +66,54 @@ private func betaContinuedFraction(_ x: Double, _ a: Double, _ b: Double) -> Dou
     }
     return h
 }
+
+/// The Wilcoxon signed-rank test of a against b (paired by position), two-sided,
+/// by the normal approximation, as SciPy's `wilcoxon(a, b, zero_method="wilcox",
+/// correction=False, method="approx")`: pairs with d = a − b = 0 are dropped,
+/// |d| ranked with ties at their mean rank, W the smaller of the positive and
+/// negative rank sums, z = (W − n(n+1)/4) / σ with
+/// σ² = n(n+1)(2n+1)/24 − Σ(t³ − t)/48 over tie groups of size t, and
+/// p = 2Φ(−|z|). With thousands of test users, the approximation is exact
+/// to many digits. Nil with no nonzero difference.
+public func wilcoxonSignedRank(_ a: [Double], _ b: [Double]) -> (w: Double, z: Double, p: Double)? {
+    precondition(a.count == b.count, "wilcoxonSignedRank: \(a.count) and \(b.count) values")
+    let d = zip(a, b).map { $0 - $1 }.filter { $0 != 0 }
+    guard !d.isEmpty else { return nil }
+    let order = d.indices.sorted { abs(d[$0]) < abs(d[$1]) }
+    var ranks = [Double](repeating: 0, count: d.count)
+    var tieTerm = 0.0
+    var start = 0
+    while start < order.count {
+        var end = start + 1
+        while end < order.count && abs(d[order[end]]) == abs(d[order[start]]) { end += 1 }
+        // Ranks start + 1 … end share their mean.
+        let mean = Double(start + 1 + end) / 2
+        for k in start..<end { ranks[order[k]] = mean }
+        let t = Double(end - start)
+        tieTerm += t * t * t - t
+        start = end
+    }
+    let positive = d.indices.filter { d[$0] > 0 }.reduce(0) { $0 + ranks[$1] }
+    let n = Double(d.count)
+    let negative = n * (n + 1) / 2 - positive
+    let w = min(positive, negative)
+    let sigma = (n * (n + 1) * (2 * n + 1) / 24 - tieTerm / 48).squareRoot()
+    guard sigma > 0 else { return nil }
+    let z = (w - n * (n + 1) / 4) / sigma
+    return (w, z, erfc(abs(z) / 2.0.squareRoot()))
+}
+
+/// Holm's step-down correction of `p` for the m tests of one family: with the
+/// p-values ascending, p₍ᵢ₎ becomes max over j ≤ i of min(1, (m − j + 1) p₍ⱼ₎).
+/// Returned in the order given.
+public func holmCorrected(_ p: [Double]) -> [Double] {
+    let m = p.count
+    let order = p.indices.sorted { p[$0] < p[$1] }
+    var adjusted = [Double](repeating: 0, count: m)
+    var running = 0.0
+    for (j, i) in order.enumerated() {
+        running = max(running, min(1, Double(m - j) * p[i]))
+        adjusted[i] = running
+    }
+    return adjusted
+}

@@ -18,6 +18,8 @@ public struct ResultTables {
     /// The CPUs and BLAS kernels the runs were computed with, each with its
     /// number of runs, most runs first ("not recorded" for older runs).
     public let computedOn: [(machine: String, runs: Int)]
+    /// The comparisons the table makes, with their per-user tests (`makeComparisons`).
+    public private(set) var comparisons: [CellComparison] = []
 
     public init(config: ExperimentConfig, records: [RunRecord], datasets: [(name: String, line: String)]) {
         precondition(datasets.count == config.datasets.count,
@@ -32,6 +34,7 @@ public struct ResultTables {
         let days = records.map { String($0.finished.prefix(10)) }.sorted()
         finishedDays = days.first.map { ($0, days.last!) }
         codeVersions = Set(records.map(\.spec.codeVersion)).sorted()
+        comparisons = makeComparisons()
     }
 
     /// The row of entry `label` on dataset `name`, if the entry runs there.
@@ -143,19 +146,10 @@ public struct ResultTables {
         let reference = config.models.firstIndex { $0.model == MostPopularModel.name }
         var belowReference = false
         let focusIndex = labels.firstIndex(of: focus)!
-        var strongest: [Int?] = cells.map { _ in nil }
-        var significant: [Bool] = cells.map { _ in false }
-        for (j, c) in cells.enumerated() where labels.count > 1 && config.output.improvement {
-            let others = labels.indices.filter { $0 != focusIndex && means[$0][j] != nil }
-            guard let k = others.max(by: { means[$0][j]! < means[$1][j]! }) else { continue }
-            strongest[j] = k
-            let mine = Dictionary(uniqueKeysWithValues: (values(focus, c) ?? []).map { ($0.seed, $0.value) })
-            let other = Dictionary(uniqueKeysWithValues: (values(labels[k], c) ?? []).map { ($0.seed, $0.value) })
-            let seeds = mine.keys.filter { other[$0] != nil }.sorted()
-            if let test = pairedTTest(seeds.map { mine[$0]! }, seeds.map { other[$0]! }), test.p < 0.05 {
-                significant[j] = true
-            }
-        }
+        // The focus row against the strongest other, by per-user tests (`comparisons`).
+        let focusComparisons = cells.indices.map { comparison(row: focusIndex, cell: $0) }
+        let strongest: [Int?] = focusComparisons.map { labels.count > 1 && config.output.improvement ? $0?.reference : nil }
+        let significant: [Bool] = focusComparisons.map { $0?.significant ?? false }
         // Why a cell failed, in full below the table: one note per row and
         // dataset, numbered in table order (a reason never cut in a cell).
         var failures: [String] = []
@@ -190,7 +184,8 @@ public struct ResultTables {
                 }
                 if i == focusIndex && significant[j] { text += "\\*" }
                 if config.output.differences, let reference = entry.tunedAs, let difference = difference(
-                    (values(entry.label, c) ?? []), against: values(reference, c) ?? []) {
+                    (values(entry.label, c) ?? []), against: values(reference, c) ?? [],
+                    test: comparison(row: i, cell: j)) {
                     text += " (\(difference))"
                 }
                 if let selected = row.selected, let why = selected.failure {
@@ -211,12 +206,15 @@ public struct ResultTables {
             }
             out.append("| %Improv. | " + improvements.joined(separator: " | ") + " |")
             out.append("")
-            out.append("%Improv.: \(focus) against the strongest other row in each column. " +
-                       "\\* : paired t-test over the seeds, p < 0.05.")
+            out.append("%Improv.: \(focus) against the strongest other row in each column.")
         }
         if config.output.differences {
             out.append("")
-            out.append("In parentheses: the row's mean against the row it is tuned as (†), in percent of that row's mean, and the two-sided p of a paired t-test over the seeds both have (p < 0.05 marked \\*; no p with fewer than three seeds).")
+            out.append("In parentheses: the row's mean against the row it is tuned as (†), in percent of that row's mean, and the Holm-corrected p of the per-user paired t-test below.")
+        }
+        if labels.count > 1 {
+            out.append("")
+            out.append(significanceCaption())
         }
         if let r = reference {
             out.append("")
@@ -244,9 +242,11 @@ public struct ResultTables {
     }
 
     /// A row's difference to a reference row in one cell: "−4.71%, p 0.031",
-    /// paired by seed (a plain difference when the reference's mean is 0);
-    /// the p needs three or more common seeds.
-    func difference(_ mine: [(seed: UInt64, value: Double)], against other: [(seed: UInt64, value: Double)]) -> String? {
+    /// the means over the seeds both have (a plain difference when the
+    /// reference's mean is 0), and the Holm-corrected p of `test`, the
+    /// per-user paired t-test, when there is one.
+    func difference(_ mine: [(seed: UInt64, value: Double)], against other: [(seed: UInt64, value: Double)],
+                    test: CellComparison?) -> String? {
         let theirs = Dictionary(uniqueKeysWithValues: other.map { ($0.seed, $0.value) })
         let pairs = mine.compactMap { m in theirs[m.seed].map { (m.value, $0) } }
         guard !pairs.isEmpty else { return nil }
@@ -255,12 +255,8 @@ public struct ResultTables {
         // In percent of the reference's mean; as a plain difference when that mean is 0.
         var text = (b != 0 ? String(format: "%+.2f%%", 100 * (a - b) / b) : String(format: "%+.4f", a - b))
             .replacingOccurrences(of: "-", with: "−")
-        if pairs.count >= 3 {
-            if let test = pairedTTest(pairs.map(\.0), pairs.map(\.1)) {
-                text += ", p " + String(format: test.p < 0.001 ? "%.1e" : "%.3f", test.p) + (test.p < 0.05 ? "\\*" : "")
-            } else {
-                text += ", p –"
-            }
+        if let test, let p = test.pHolm {
+            text += ", p " + String(format: p < 0.001 ? "%.1e" : "%.3f", p) + (test.significant ? "\\*" : "")
         }
         return text
     }

@@ -17,7 +17,10 @@ import TestSupport
         #expect(folder.stderr.contains("bench: tiktok: MMRec folder \(repositoryPath("Data/tiktok")): interactions tiktok.inter; "
                                        + "visual image_feat.npy, acoustic audio_feat.npy"), "\(folder.stderr)")
         #expect(folder.stdout.hasPrefix("VBPR on tiktok, seed 2024:"), "\(folder.stdout)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+        // Nothing but the checkpoints bench train keeps by default.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path) == ["checkpoints"])
+        let kept = try FileManager.default.contentsOfDirectory(atPath: elsewhere.appendingPathComponent("checkpoints").path)
+        #expect(kept.count == 2 && kept.allSatisfy { $0.hasPrefix("MostPopular-tiktok-") || $0.hasPrefix("VBPR-tiktok-") }, "\(kept)")
     }
 
     /// A config outside the repository: a dataset path read from the config's

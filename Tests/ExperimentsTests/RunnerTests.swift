@@ -244,14 +244,19 @@ func temporaryFolder() throws -> URL {
 
 /// Selection on validation only, on crafted runs where validation and test disagree.
 @Suite struct SelectionTests {
+    /// A crafted run; with `hits`, its per-user values: of 40 test users with
+    /// one held-out item each, users 0 to hits − 1 have it at rank 1.
     func record(_ label: String, _ point: String, seed: UInt64, valid: Double, test: Double, key: MetricKey,
-                dataset: String = "toy", sampled: Double? = nil) -> RunRecord {
+                dataset: String = "toy", sampled: Double? = nil, hits: Int? = nil) -> RunRecord {
         func result(_ x: Double) -> EvaluationResult {
             EvaluationResult(values: [key: x], evaluatedUsers: 1, usersWithoutTraining: 0, usersWithFewCandidates: 0, seconds: 0)
         }
+        let ranked = hits.map { n in
+            RankedHits(depth: 10, users: 40, entries: (0..<n).map { RankedHits.Entry(position: $0, heldOut: 1, ranks: [0]) })
+        }
         let result = TrainingResult(status: .finished, failure: nil, stopReason: "test", epochs: [], bestEpoch: 1,
                                     valid: result(valid), test: result(test), testSampled: sampled.map(result),
-                                    secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
+                                    testHits: ranked, secondsPerEpoch: 0, secondsPerEvaluation: 0, totalSeconds: 0)
         let spec = RunSpec(codeVersion: "t", dataset: dataset, datasetFiles: [:], model: "LightGCN", hyperparameters: [:],
                            training: TrainingOptions(), seed: seed, ranking: "full", candidates: nil, metrics: [key],
                            maskValidInTest: true)
@@ -381,42 +386,66 @@ func temporaryFolder() throws -> URL {
             """, extra: #", "output": {"improvement": false, "differences": true}"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
         let key = MetricKey(.recall, at: 10)
-        // The worked example of StatisticsTests the other way round: Q − P = (0.08623 − 0.0910) / 0.0910 = −5.24%,
-        // scipy.stats.ttest_rel p = 0.0495. R equals P in every seed.
+        // Q − P = (0.08623 − 0.0910) / 0.0910 = −5.24%. Per user, P hits users 0–11 and
+        // Q users 0–3 of 40 in every seed: scipy.stats.ttest_rel p = 0.003373, the
+        // table's only tested comparison (R equals P), so Holm leaves it.
         let p = [0.0912, 0.0897, 0.0921], q = [0.0850, 0.0871, 0.0866]
         var records: [RunRecord] = []
         for s in 0..<3 {
-            records.append(record("P", "default", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key))
-            records.append(record("Q", "n_layers=1", seed: UInt64(s + 1), valid: 0.5, test: q[s], key: key))
-            records.append(record("R", "n_layers=3", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key))
+            records.append(record("P", "default", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key, hits: 12))
+            records.append(record("Q", "n_layers=1", seed: UInt64(s + 1), valid: 0.5, test: q[s], key: key, hits: 4))
+            records.append(record("R", "n_layers=3", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key, hits: 12))
         }
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
-        #expect(md.contains("| Q † | 0.0862 ± 0.0011 (−5.24%, p 0.050\\*) |"), "\(md)")
+        let tables = ResultTables(config: config, records: records, datasets: [("toy", "toy")])
+        let md = tables.markdown()
+        #expect(md.contains("| Q † | 0.0862 ± 0.0011 (−5.24%, p 0.003\\*) |"), "\(md)")
         #expect(md.contains("| R † | **0.0910 ± 0.0012** (identical in every seed) |"), "\(md)")
         #expect(md.contains("| P | **0.0910 ± 0.0012** |"), "\(md)")
-        // Two seeds give a difference but no p: (0.08605 − 0.09045) / 0.09045 = −4.86%.
+        let q0 = try #require(tables.comparison(row: 1, cell: 0))
+        #expect(q0.reference == 0 && q0.users == 40 && abs(q0.pT! - 0.003373050580186085) < 1e-12 && q0.pHolm == q0.pT)
+        // The over-seeds test of the same pair, kept for the CSV: scipy.stats.ttest_rel p = 0.0495.
+        #expect(abs(q0.pSeeds! - 0.0495) < 5e-4)
+        // Two seeds without per-user values give a difference and no p.
         let twoSeeds = try parse(toyConfig(models: """
             [{"model": "LightGCN", "label": "P"}, {"model": "LightGCN", "label": "Q", "tuned_as": "P", "parameters": {"n_layers": 1}}]
             """, extra: #", "output": {"improvement": false, "differences": true}"#))
-        let two = ResultTables(config: twoSeeds, records: records.filter { $0.spec.seed < 3 && $0.label != "R" },
-                               datasets: [("toy", "toy")]).markdown()
+        let bare = records.filter { $0.spec.seed < 3 && $0.label != "R" }.map { r -> RunRecord in
+            var r = r
+            r.result.testHits = nil
+            return r
+        }
+        let two = ResultTables(config: twoSeeds, records: bare, datasets: [("toy", "toy")]).markdown()
         #expect(two.contains(" (−4.86%) |") && !two.contains(", p "), "\(two)")
+        #expect(two.contains("No significance marks: the runs were stored without per-user test values"), "\(two)")
     }
 
     @Test func boldBestImprovementAndSignificance() throws {
         let config = try parse(toyConfig(models: #"[{"model": "LightGCN", "label": "A"}, {"model": "LightGCN", "label": "B"}]"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
         let key = MetricKey(.recall, at: 10)
-        // The worked example of StatisticsTests: p = 0.0495 < 0.05, gain (0.0910 − 0.0862) / 0.0862 = +5.53%.
-        let a = [0.0912, 0.0897, 0.0921], b = [0.0850, 0.0871, 0.0866]
+        // Per user (40, one held-out item each): A hits users 0–11, B users 0–3, in
+        // every seed, so Recall@10 is 0.3 against 0.1 (+200%); the paired t-test
+        // over users gives p = 0.003373 (scipy.stats.ttest_rel), Wilcoxon 0.004678.
+        // The table compares A with B and B with A: Holm doubles the smaller p.
         var records: [RunRecord] = []
         for s in 0..<3 {
-            records.append(record("A", "default", seed: UInt64(s + 1), valid: 0.5, test: a[s], key: key))
-            records.append(record("B", "default", seed: UInt64(s + 1), valid: 0.5, test: b[s], key: key))
+            records.append(record("A", "default", seed: UInt64(s + 1), valid: 0.5, test: 0.3, key: key, hits: 12))
+            records.append(record("B", "default", seed: UInt64(s + 1), valid: 0.5, test: 0.1, key: key, hits: 4))
         }
-        let md = ResultTables(config: config, records: records, datasets: [("toy", "toy")]).markdown()
-        #expect(md.contains("| A | **0.0910 ± 0.0012**\\* |"), "\(md)")
-        #expect(md.contains("| B | 0.0862 ± 0.0011 |"), "\(md)")
-        #expect(md.contains("| %Improv. | +5.53%\\* |"), "\(md)")
+        let tables = ResultTables(config: config, records: records, datasets: [("toy", "toy")])
+        let md = tables.markdown()
+        #expect(md.contains("| A | **0.3000 ± 0.0000**\\* |"), "\(md)")
+        #expect(md.contains("| B | 0.1000 ± 0.0000 |"), "\(md)")
+        #expect(md.contains("| %Improv. | +200.00%\\* |"), "\(md)")
+        #expect(md.contains("Holm-corrected across the table's 2 comparisons"), "\(md)")
+        let a = try #require(tables.comparison(row: 0, cell: 0))
+        #expect(abs(a.pT! - 0.003373050580186085) < 1e-12 && abs(a.pWilcoxon! - 0.0046777349810472576) < 1e-12)
+        #expect(abs(a.pHolm! - 2 * 0.003373050580186085) < 1e-12)
+        // One more hit for A than B (users 0–4 against 0–3): p = 0.3235, no mark.
+        let close = records.map { r -> RunRecord in
+            r.label == "A" ? record("A", "default", seed: r.spec.seed, valid: 0.5, test: 0.125, key: key, hits: 5) : r
+        }
+        let closeMD = ResultTables(config: config, records: close, datasets: [("toy", "toy")]).markdown()
+        #expect(closeMD.contains("| A | **0.1250 ± 0.0000** |") && closeMD.contains("| %Improv. | +25.00% |"), "\(closeMD)")
     }
 }
