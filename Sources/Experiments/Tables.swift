@@ -60,14 +60,15 @@ public struct ResultTables {
                 let shown = isSelected ? row.selected! : p
                 let finished = shown.records.filter { $0.result.status == .finished }
                 var fields = [row.dataset, csvField(row.label), row.model, csvField(p.gridPoint),
-                              isSelected ? "yes" : "no",
+                              String(isSelected),
                               shown.failure.map { csvField("failed: \($0)") }
                                   ?? (shown.missingSeeds > 0 ? "incomplete: \(shown.missingSeeds) seeds not run" : "finished"),
                               String(shown.records.count), p.validMean.map { format($0, 6) } ?? ""]
                 for c in config.output.columns {
                     let values = finished.compactMap { c.value(in: $0.result) }
                     let (m, s) = meanAndStd(values)
-                    fields += values.isEmpty ? ["", ""] : [format(m, 6), format(s, 6)]
+                    // A single seed has no spread: the std is left empty, not 0.
+                    fields += values.isEmpty ? ["", ""] : [format(m, 6), values.count > 1 ? format(s, 6) : ""]
                 }
                 lines.append(fields.joined(separator: ","))
             }
@@ -261,19 +262,22 @@ public struct ResultTables {
         return text
     }
 
-    /// Writes NAME.csv, NAME.md and the figures into `folder`, each atomically.
+    /// Writes NAME.csv, NAME.md, NAME-runs.csv, NAME-cells.csv and the
+    /// figures into `folder`, each atomically.
     public func write(to folder: URL) throws {
         let name = config.output.table
         try AtomicFile.write(Data(csv().utf8), to: folder.appendingPathComponent("\(name).csv").path)
         try AtomicFile.write(Data(markdown().utf8), to: folder.appendingPathComponent("\(name).md").path)
+        try AtomicFile.write(Data(runsCSV().utf8), to: folder.appendingPathComponent("\(name)-runs.csv").path)
+        try AtomicFile.write(Data(cellsCSV().utf8), to: folder.appendingPathComponent("\(name)-cells.csv").path)
         for (figure, svg) in figures() {
             try AtomicFile.write(Data(svg.utf8), to: folder.appendingPathComponent("\(name)-\(figure.rawValue).svg").path)
         }
     }
 }
 
-private func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 
-private func csvField(_ s: String) -> String {
+func csvField(_ s: String) -> String {
     s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
