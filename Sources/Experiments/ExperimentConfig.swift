@@ -375,7 +375,7 @@ public struct ExperimentConfig: Sendable {
                 return f
             }
         }
-        let chart = try o.object["chart_metric"].map { try column($0, key: o.key("chart_metric")) } ?? columns[0]
+        let chart = try o.object["chart_metric"].map { try column($0, key: o.key("chart_metric")) } ?? validColumn
         return OutputSpec(table: try o.string("table") ?? name, columns: columns, caption: try o.string("caption") ?? "",
                           improvement: try o.bool("improvement") ?? true, improvementOf: improvementOf,
                           differences: try o.bool("differences") ?? false, figures: figures, chartMetric: chart)

@@ -34,7 +34,8 @@ extension ResultTables {
                                        isReference: true)
                 }
                 let points = run.result.epochs.compactMap { e in e.valid?[key].map { ChartPoint(x: Double(e.epoch), y: $0) } }
-                return ChartSeries(label: label, points: points)
+                let chosen = run.result.bestEpoch.flatMap { best in points.first { $0.x == Double(best) } }
+                return ChartSeries(label: label, points: points, chosen: chosen)
             })
         }
         let seed = config.seeds[0]

@@ -104,3 +104,50 @@ struct ChartLinesTests {
         #expect(figure.cell(2).minX == figure.cell(0).minX + 2 * figure.cellWidth)
     }
 }
+
+/// What issue 20 asked of the figures: one y-scale for all panels, a marker
+/// shape per series, the chosen epoch marked, identical curves named.
+@Suite struct ChartReadabilityTests {
+    @Test func panelsShareTheirYScaleByDefault() {
+        let panels = [LinePanel(title: "big", series: [ChartSeries(label: "A", points: [ChartPoint(x: 1, y: 0.02), ChartPoint(x: 2, y: 0.09)])]),
+                      LinePanel(title: "small", series: [ChartSeries(label: "A", points: [ChartPoint(x: 1, y: 0.01), ChartPoint(x: 2, y: 0.03)])])]
+        let shared = SVGChart.lineLayout(title: "t", panels: panels)
+        #expect(shared.panels[0].y == shared.panels[1].y)
+        #expect(shared.panels[1].y.ticks.values.last! >= 0.09)
+        let own = SVGChart.lineLayout(title: "t", panels: panels, sharedY: false)
+        #expect(own.panels[1].y.ticks.values.last! < 0.05)
+        let bars = [BarPanel(title: "big", bars: [ChartBar(label: "A", value: 0.09, error: nil)]),
+                    BarPanel(title: "small", bars: [ChartBar(label: "A", value: 0.03, error: nil)])]
+        let layout = SVGChart.barLayout(title: "t", panels: bars)
+        #expect(layout.panels[0].y.ticks == layout.panels[1].y.ticks)
+        // The 0.03 bar is a third as tall as the 0.09 one.
+        let heights = layout.panels.map { $0.bars[0].rect!.height }
+        #expect(abs(heights[1] / heights[0] - 1.0 / 3) < 1e-9)
+    }
+
+    @Test func eachSeriesHasItsMarkerAndItsChosenEpoch() {
+        let labels = ["A", "B", "C"]
+        let panel = LinePanel(title: "p", series: labels.enumerated().map { i, label in
+            ChartSeries(label: label, points: (1...40).map { ChartPoint(x: Double($0), y: Double($0 + i)) },
+                        chosen: ChartPoint(x: 30, y: Double(30 + i)))
+        })
+        let doc = parsedSVG(SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "recall", panels: [panel]))
+        let shapes = labels.map { doc.all("g", className: "markers", label: $0).first?.attributes["data-marker"] }
+        #expect(shapes == ["circle", "square", "triangle"])
+        // 40 points get every second marked: 20 markers each.
+        let a = doc.indices("g", className: "markers", panel: 0).first!
+        #expect(doc.elements.filter { $0.parent == a }.count == 20)
+        #expect(labels.allSatisfy { doc.all("g", className: "chosen", label: $0).count == 1 })
+        #expect(doc.all("g", className: "legend-entry").last?.attributes["data-label"] == "epoch chosen on validation")
+    }
+
+    @Test func identicalCurvesAreNamedInTheLegend() {
+        let same = [ChartPoint(x: 1, y: 0.5), ChartPoint(x: 2, y: 0.6)]
+        let panel = LinePanel(title: "p", series: [ChartSeries(label: "GRCN", points: same),
+                                                   ChartSeries(label: "DualGNN", points: [ChartPoint(x: 1, y: 0.4)]),
+                                                   ChartSeries(label: "GRCN, compat", points: same)])
+        let svg = SVGChart.lines(title: "t", xLabel: "epoch", yLabel: "recall", panels: [panel])
+        #expect(svg.contains("GRCN, compat (same curve as GRCN)"))
+        #expect(!svg.contains("DualGNN (same"))
+    }
+}

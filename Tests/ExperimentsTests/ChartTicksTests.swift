@@ -63,7 +63,7 @@ struct ChartTicksTests {
         #expect(SVGFormat.escape(#"a & b < c > "d" 'e'"#) == "a &amp; b &lt; c &gt; &quot;d&quot; &apos;e&apos;")
         #expect(SVGFormat.escape("bell\u{07}") == "bell ")
         // Eleven colours, then the cycle starts again (the last one also for index −1).
-        #expect(ChartStyle.color(8) == "#882255" && ChartStyle.color(11) == ChartStyle.color(0))
+        #expect(ChartStyle.color(8) == "#D55E00" && ChartStyle.color(11) == ChartStyle.color(0))
         #expect(ChartStyle.color(-1) == "#999999")
     }
 }

@@ -22,12 +22,17 @@ public struct ChartSeries: Sendable, Equatable {
     public var points: [ChartPoint]
     /// A reference level (most popular, say): drawn dashed, without markers.
     public var isReference: Bool
+    /// The point the run was chosen at (the best validation epoch): drawn
+    /// with an enlarged, outlined marker.
+    public var chosen: ChartPoint?
 
-    /// A series named `label` through `points`; `isReference` draws it as a dashed level.
-    public init(label: String, points: [ChartPoint], isReference: Bool = false) {
+    /// A series named `label` through `points`; `isReference` draws it as a
+    /// dashed level; `chosen` marks the chosen epoch.
+    public init(label: String, points: [ChartPoint], isReference: Bool = false, chosen: ChartPoint? = nil) {
         self.label = label
         self.points = points
         self.isReference = isReference
+        self.chosen = chosen
     }
 }
 

@@ -3,6 +3,8 @@ import Foundation
 /// The mark drawn beside a legend label.
 enum ChartLegendMark: Sendable, Equatable {
     case line, dashedLine, box, circle, star
+    /// The enlarged, outlined mark of a line chart's chosen epoch.
+    case chosen
 }
 
 /// One legend row: a coloured mark and its label.
@@ -13,6 +15,10 @@ struct ChartLegendEntry: Sendable, Equatable {
     /// The pass through the palette the colour comes from: a `.line` beyond the
     /// first is dashed, a `.box` outlined, as the plot draws that label.
     var cycle: Int = 0
+    /// The marker shape drawn on a `.line`, as the plot draws that series.
+    var marker: ChartMarker? = nil
+    /// Said after the label, such as "(same curve as GRCN)".
+    var note: String? = nil
 }
 
 /// A vertical legend: one row per entry.
@@ -38,6 +44,9 @@ enum ChartLegend {
             case .line:
                 doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
                          attributes: ChartStyle.lineDashes(cycle: entry.cycle))
+                entry.marker?.draw(x: midX, y: midY, size: 4, color: entry.color, in: &doc)
+            case .chosen:
+                ChartMarker.circle.draw(x: midX, y: midY, size: 5.5, color: "#FFFFFF", outline: true, in: &doc)
             case .dashedLine:
                 doc.line(x1: x, y1: midY, x2: x + markWidth, y2: midY, color: entry.color, width: 2.5,
                          attributes: [("stroke-dasharray", ChartStyle.referenceDashes)])
@@ -59,7 +68,7 @@ enum ChartLegend {
     }
 
     private static func label(_ entry: ChartLegendEntry) -> String {
-        ChartText.truncated(entry.label, to: maxLabelLength)
+        ChartText.truncated(entry.label, to: maxLabelLength) + (entry.note.map { " " + $0 } ?? "")
     }
 }
 

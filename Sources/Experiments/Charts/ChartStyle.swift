@@ -2,11 +2,13 @@ import Foundation
 
 /// Font sizes, colours and the colour-blind-safe palette shared by every chart.
 enum ChartStyle {
-    /// The Okabe–Ito palette, then Tol's wine, teal and grey, so that the nine
-    /// models of a table get nine colours; cycled when there are more labels,
-    /// each later pass told apart by `cycleDashes`.
-    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-                          "#882255", "#44AA99", "#999999"]
+    /// Colour-blind-safe colours ordered so that neighbours differ most: the
+    /// Okabe–Ito palette without its pale yellow, with Tol's wine, olive and
+    /// indigo between its blues and its oranges, then grey; cycled when there
+    /// are more labels, each later pass told apart by `cycleDashes`. Line
+    /// charts add a marker shape per series (`ChartMarker`) as a second channel.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#882255", "#56B4E9", "#999933",
+                          "#D55E00", "#332288", "#999999"]
 
     static let titleFont = 16.0
     static let panelTitleFont = 13.0

@@ -43,15 +43,17 @@ extension SVGChart {
     /// 8 characters; cut to 24), y from 0, the value printed above each bar to 4 decimals,
     /// one colour per bar label consistent across panels (also shown in the legend).
     /// A nil or non-finite value draws "n/a"; a non-finite error draws no whisker.
-    public static func bars(title: String, yLabel: String, panels: [BarPanel]) -> String {
-        let layout = barLayout(title: title, panels: panels)
+    /// With `sharedY` every panel has the same y axis, so that bar heights
+    /// compare across panels (datasets).
+    public static func bars(title: String, yLabel: String, panels: [BarPanel], sharedY: Bool = true) -> String {
+        let layout = barLayout(title: title, panels: panels, sharedY: sharedY)
         return layout.figure.render { index, doc in
             drawBarPanel(panels[index], layout.panels[index], yLabel: yLabel, layout: layout, in: &doc)
         }
     }
 
     /// The figure, colours, and each panel's plot frame, y axis and bars.
-    static func barLayout(title: String, panels: [BarPanel]) -> ChartBarLayout {
+    static func barLayout(title: String, panels: [BarPanel], sharedY: Bool = true) -> ChartBarLayout {
         let colors = ChartColorKey(panels.flatMap { $0.bars.map(\.label) })
         let labels = panels.flatMap { $0.bars.map { ChartText.truncated($0.label, to: barLabelLimit) } }
         let rotates = panels.contains { $0.bars.contains { $0.label.count > rotationThreshold } }
@@ -59,7 +61,7 @@ extension SVGChart {
         let charWidth = ChartText.width("0", fontSize: ChartStyle.tickFont)
         let angle = abs(labelAngle) * Double.pi / 180
 
-        let extents = panels.map { panel in
+        var extents = panels.map { panel in
             var extent = ChartExtent(low: 0, high: 0)
             for bar in panel.bars {
                 guard let value = finiteValue(bar) else { continue }
@@ -69,6 +71,10 @@ extension SVGChart {
                 }
             }
             return extent.low == extent.high ? ChartExtent(low: 0, high: 1) : extent
+        }
+        if sharedY, let first = extents.first {
+            let all = extents.dropFirst().reduce(first) { $0.including($1.low).including($1.high) }
+            extents = extents.map { _ in all }
         }
         let valueWidth = panels.flatMap { $0.bars.compactMap(finiteValue) }
             .map { ChartText.width(valueLabel($0), fontSize: ChartStyle.tickFont) }.max() ?? 0
