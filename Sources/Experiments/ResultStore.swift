@@ -49,8 +49,13 @@ public struct ResultStore {
     /// Whether two records of one key hold the same run: the same spec and the
     /// same result, epoch by epoch: losses, metrics, best epoch, status.
     /// Timings, labels, hosts, CPUs, kernels and finishing times may differ.
+    /// The per-user hits are compared only when both runs have them: a run
+    /// stored before the suite kept them is the same run as its retraining.
     static func sameRun(_ a: RunRecord, _ b: RunRecord) -> Bool {
-        a.spec == b.spec && untimed(a.result) == untimed(b.result)
+        var (x, y) = (untimed(a.result), untimed(b.result))
+        if x.testHits == nil || y.testHits == nil { (x.testHits, y.testHits) = (nil, nil) }
+        if x.testSampledHits == nil || y.testSampledHits == nil { (x.testSampledHits, y.testSampledHits) = (nil, nil) }
+        return a.spec == b.spec && x == y
     }
 
     /// Keys that say how long a run took, or where, when and under which

@@ -37,6 +37,13 @@ import TestSupport
             #expect((now.result.testHits != nil) == chosen.contains(record.key))
             if chosen.contains(record.key) { #expect(now.result.testHits == record.result.testHits) }
             #expect(now.result.test?.values == record.result.test?.values)
+            // A run without per-user values is the same run as its retraining with them.
+            var bare = now
+            bare.result.testHits = nil
+            #expect(ResultStore.sameRun(bare, now) && ResultStore.sameRun(now, bare))
+            var other = now
+            other.result.testHits = RankedHits(depth: 20, users: 1, entries: [])
+            #expect(chosen.contains(record.key) ? !ResultStore.sameRun(other, now) : ResultStore.sameRun(other, now))
         }
     }
 }
