@@ -55,7 +55,18 @@ public final class RunClaim: @unchecked Sendable {
         if access(target, F_OK) == 0 && staleFile(target, host: host) == nil && access(target, F_OK) == 0 { return nil }
         let content = "host \(host)\npid \(getpid())\nclaimed \(ISO8601DateFormatter().string(from: Date()))\n"
         let temporary = runsFolder.appendingPathComponent(".\(key).claim.\(UUID().uuidString).tmp").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(content.utf8)) else {
+        // Written with POSIX calls: Foundation's createFile writes through a
+        // temporary file of its own, which a process killed at that moment
+        // would leave behind under a name that nothing can tell is a claim's.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            throw DataError(file: runsFolder.path, "cannot write a run claim in this folder: \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(content.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else {
+            unlink(temporary)
             throw DataError(file: runsFolder.path, "cannot write a run claim in this folder: \(String(cString: strerror(errno)))")
         }
         defer { unlink(temporary) }
@@ -136,7 +147,10 @@ public final class RunClaim: @unchecked Sendable {
         for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasSuffix(".stale")) {
             let path = runsFolder.appendingPathComponent(name).path
             var info = stat()
-            guard stat(path, &info) == 0, now - Double(info.st_mtim.tv_sec) > staleAfter else { continue }
+            guard stat(path, &info) == 0 else { continue }
+            // A claim's temporary file says who wrote it: gone at once when that process is.
+            let orphanedClaim = name.contains(".claim.") && name.hasSuffix(".tmp") && staleFile(path, host: host) != nil
+            guard orphanedClaim || now - Double(info.st_mtim.tv_sec) > staleAfter else { continue }
             if unlink(path) == 0 { removed += 1 }
         }
         return removed

@@ -54,8 +54,8 @@ import TestSupport
         #expect(try RunClaim.acquire(key: "k", in: folder) != nil)
     }
 
-    /// The sweep removes hidden temporary files older than `staleAfter` and
-    /// claims whose holder is gone (not renewed for `staleAfter`, or naming a
+    /// The sweep removes hidden temporary files older than `staleAfter`, a
+    /// claim's temporary file whose writer has ended, and claims whose holder is gone (not renewed for `staleAfter`, or naming a
     /// process of this host that has ended), and nothing else: not a fresh
     /// temporary file, not a stored run, not a claim a live process holds.
     @Test func sweepRemovesOnlyOldLeftoversAndDeadClaims() throws {
@@ -72,6 +72,9 @@ import TestSupport
             (".k4.json.JKL.tmp", "x", false), ("k5.json", "x", true), (".k6.claim", "x", true),
             (".k7.claim", "host \(host)\npid \(ended.processIdentifier)\n", false),
             (".k8.claim", "host \(host)\npid \(getpid())\n", false),
+            // A claim's temporary file, fresh: gone when its writer is, kept while it lives.
+            (".k9.claim.MNO.tmp", "host \(host)\npid \(ended.processIdentifier)\n", false),
+            (".k10.claim.PQR.tmp", "host \(host)\npid \(getpid())\n", false),
         ]
         for file in files {
             try Data(file.content.utf8).write(to: folder.appendingPathComponent(file.name))
@@ -79,9 +82,9 @@ import TestSupport
                 try setModificationTime(folder.appendingPathComponent(file.name).path, secondsAgo: RunClaim.staleAfter + 60)
             }
         }
-        #expect(RunClaim.sweep(folder) == 5)
+        #expect(RunClaim.sweep(folder) == 6)
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(left == [".k4.json.JKL.tmp", ".k8.claim", "k5.json"], "\(left)")
+        #expect(left == [".k10.claim.PQR.tmp", ".k4.json.JKL.tmp", ".k8.claim", "k5.json"], "\(left)")
     }
 
     /// Two `bench run` processes started together on one store: each run is
