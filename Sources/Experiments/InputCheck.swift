@@ -16,7 +16,7 @@ extension ExperimentRunner {
     public func checkInputs() throws -> [Dataset] {
         let datasets = try loadDatasets()
         for (d, data) in datasets.enumerated() {
-            var built: Set<String> = []
+            var built: Set<Setting> = []
             for (index, entry) in config.models.enumerated() where entry.runs(on: config.datasets[d].name) {
                 let type = try registry.model(named: entry.model, key: "models[\(index)].model")
                 var points = entry.gridPoints()
@@ -28,9 +28,7 @@ extension ExperimentRunner {
                                                     model: "models[\(index)].parameters")
                     // One build per distinct setting: grid points that differ only in
                     // training options build the same model.
-                    let setting = type.name + " " + hyper.values.keys.sorted().map { "\($0)=\(hyper.values[$0]!)" }
-                        .joined(separator: " ") + " given " + hyper.explicitKeys.sorted().joined(separator: ",")
-                    guard built.insert(setting).inserted else { continue }
+                    guard built.insert(Setting(model: type.name, hyperparameters: hyper)).inserted else { continue }
                     do {
                         _ = try type.init(dataset: data, hyperparameters: hyper, seed: 0)
                     } catch let error as ConfigError {
@@ -42,4 +40,10 @@ extension ExperimentRunner {
         }
         return datasets
     }
+}
+
+/// A model and its settings: what building a model depends on.
+private struct Setting: Hashable {
+    let model: String
+    let hyperparameters: Hyperparameters
 }

@@ -23,6 +23,21 @@ import Foundation
 
 /// Reads input files with errors that say which file and why.
 public enum InputFile {
+    /// Where the text of `bytes` starts: after a UTF-8 byte-order mark (3,
+    /// with the warning to keep), else at 0. UTF-16 text, which starts with
+    /// its own mark, is a `DataError` at `location` saying `expected`.
+    public static func textStart<Bytes: Collection<UInt8>>(_ bytes: Bytes, file: String, location: String,
+                                                           expected: String) throws -> (start: Int, warning: String?) {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return (3, "\(file): a UTF-8 byte-order mark at the start of the file; skipped")
+        }
+        if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) {
+            throw DataError(file: file, location: location,
+                            "UTF-16 text (it starts with a UTF-16 byte-order mark); expected \(expected)")
+        }
+        return (0, nil)
+    }
+
     /// The bytes of `path`, or a `DataError` saying whether it is missing,
     /// a folder, empty-named or unreadable; `what` names the kind of file.
     public static func contents(of path: String, what: String = "file") throws -> Data {

@@ -65,14 +65,10 @@ public struct InteractionFile: Sendable {
         var result = InteractionFile(users: [], items: [], splits: [])
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
-            var position = 0
-            if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
-                position = 3
-                result.warnings.append("\(file): a UTF-8 byte-order mark at the start of the file; skipped")
-            } else if bytes.count >= 2 && (bytes[0], bytes[1]) == (0xFE, 0xFF) || bytes.count >= 2 && (bytes[0], bytes[1]) == (0xFF, 0xFE) {
-                throw DataError(file: file, location: "line 1",
-                                "UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8 or ASCII, tab-separated")
-            }
+            let (start, warning) = try InputFile.textStart(bytes, file: file, location: "line 1",
+                                                           expected: "UTF-8 or ASCII, tab-separated")
+            var position = start
+            if let warning { result.warnings.append(warning) }
             var lineNumber = 0
             var largestItem = -1
             var columns: (user: Int, item: Int, label: Int, count: Int)?

@@ -77,12 +77,9 @@ struct JSONParser {
     }
 
     mutating func document() throws -> JSONValue {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            position = 3
-            warnings.append("\(file): a UTF-8 byte-order mark at the start of the file; skipped")
-        } else if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) {
-            throw error("UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8")
-        }
+        let (start, warning) = try InputFile.textStart(bytes, file: file, location: "line 1, column 1", expected: "UTF-8")
+        position = start
+        if let warning { warnings.append(warning) }
         skipWhitespace()
         guard position < bytes.count else { throw error("the file is empty; expected a JSON value") }
         let value = try self.value(depth: 0)

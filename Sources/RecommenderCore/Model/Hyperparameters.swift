@@ -162,7 +162,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
 
 /// A model's resolved hyper-parameters: every key of its spec, checked, with
 /// defaults filled in.
-public struct Hyperparameters: Sendable, Equatable {
+public struct Hyperparameters: Sendable, Hashable {
     /// Every hyper-parameter by name.
     public let values: [String: HyperparameterValue]
     /// The keys the config gave (the rest took their defaults).
