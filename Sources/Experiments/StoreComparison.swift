@@ -58,9 +58,13 @@ public struct StoreComparison: Sendable {
             line = "same bits as the reference in all \(shared) runs"
         } else {
             line = "\(shared - identical) of \(shared) runs differ from the reference"
-            if let largest {
-                let f = { (x: Double) in String(format: "%.4f", x) }
-                line += "; largest test difference \(f(abs(largest.here - largest.reference))) in \(largest.metric) "
+            if let largest, largest.here == largest.reference {
+                line += "; their test metrics are the same, their epochs' losses or validation values are not"
+            } else if let largest {
+                // Six digits: a difference in the last bits shows, where four would print two equal numbers.
+                let f = { (x: Double) in String(format: "%.6f", x) }
+                let gap = abs(largest.here - largest.reference)
+                line += "; largest test difference \(String(format: gap < 1e-4 ? "%.1e" : "%.4f", gap)) in \(largest.metric) "
                     + "(\(largest.label) seed \(largest.seed): \(f(largest.here)) here, \(f(largest.reference)) in the reference)"
             }
             if Set(computedHere) == Set(computedInReference), !computedHere.contains("not recorded") {

@@ -39,7 +39,7 @@ import TestSupport
         let value = try #require(original.result.test?.values[MetricKey(.recall, at: 10)])
         let differ = try StoreComparison(here, reference: there)
         #expect(differ.identical == 3)
-        let f = { (x: Double) in String(format: "%.4f", x) }
+        let f = { (x: Double) in String(format: "%.6f", x) }
         #expect(differ.summary == "1 of 4 runs differ from the reference; largest test difference 0.0125 in recall@10 "
                 + "(LightGCN seed 2: \(f(value)) here, \(f(value - 0.0125)) in the reference); computed here on "
                 + "\(original.computedOn ?? ""), the reference on Test CPU, OpenBLAS 0.3.21 Haswell: "
