@@ -114,7 +114,7 @@ extension ResultTables {
         let tested = comparisons.filter { $0.pT != nil }
         let users = Set(tested.compactMap(\.users)).sorted()
         let missing = comparisons.count - tested.count
-        var text = "\\* : p < \(CellComparison.level) in a paired t-test over the test users' values of the cell's metric "
+        var text = "\\* : the focus row above the strongest other row with p < \(CellComparison.level) (a † row: different from its reference) in a paired t-test over the test users' values of the cell's metric "
             + "(each user's value the mean over the row's seeds; \(users.map(String.init).joined(separator: ", ")) users), "
             + "Holm-corrected across the table's \(tested.count) comparisons (each row against the focus row, the focus row "
             + "against the strongest other, a † row against the row it is tuned as). The Wilcoxon signed-rank p and the "

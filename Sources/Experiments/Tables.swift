@@ -150,7 +150,11 @@ public struct ResultTables {
         // The focus row against the strongest other, by per-user tests (`comparisons`).
         let focusComparisons = cells.indices.map { comparison(row: focusIndex, cell: $0) }
         let strongest: [Int?] = focusComparisons.map { labels.count > 1 && config.output.improvement ? $0?.reference : nil }
-        let significant: [Bool] = focusComparisons.map { $0?.significant ?? false }
+        // A mark says the focus row is significantly above the strongest other, never below it.
+        let significant: [Bool] = focusComparisons.enumerated().map { j, c in
+            guard let c, c.significant, let mine = means[focusIndex][j], let theirs = means[c.reference][j] else { return false }
+            return mine > theirs
+        }
         // Why a cell failed, in full below the table: one note per row and
         // dataset, numbered in table order (a reason never cut in a cell).
         var failures: [String] = []
