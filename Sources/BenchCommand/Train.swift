@@ -55,10 +55,10 @@ struct Train: ParsableCommand {
 
     func train() throws {
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let (descriptor, found) = try DatasetReference(dataset, base: here, configsRoot: Repository.configs).load()
+        let reference = DatasetReference(dataset, base: here, configsRoot: Repository.configs)
+        let (descriptor, found) = try reference.load()
         if let found, !quiet { FileHandle.standardError.write(Data("bench: \(found)\n".utf8)) }
         let data = try Dataset(descriptor: descriptor)
-        let reference = DatasetReference(dataset, base: here, configsRoot: Repository.configs)
         let type = try registry.model(named: model)
         var given: [String: HyperparameterValue] = [:]
         for setting in settings {

@@ -135,12 +135,7 @@ public struct ResultTables {
         func values(_ label: String, _ cell: Cell) -> [(seed: UInt64, value: Double)]? {
             row(label, dataset: cell.dataset)?.testValues(cell.column)
         }
-        let means: [[Double?]] = labels.map { label in
-            cells.map { c in
-                guard let v = values(label, c), !v.isEmpty else { return nil }
-                return meanAndStd(v.map(\.value)).mean
-            }
-        }
+        let means = cellMeans()
         let best: [Double?] = cells.indices.map { j in means.compactMap { $0[j] }.max() }
         // The most-popular row, the reference every model must beat: a trained
         // row whose mean is not above it in a column is marked ↓ there.
