@@ -12,16 +12,6 @@ struct FixedScorer: Scorer {
     }
 }
 
-/// A 64-bit linear congruential generator (Knuth's MMIX constants), so that
-/// test data does not depend on the code under test.
-struct LCG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 33
-    }
-}
-
 /// A dataset from (user, item, split) triples, with no features.
 func makeDataset(_ triples: [(Int32, Int32, Split)], name: String = "hand-made") throws -> Dataset {
     let file = InteractionFile(users: triples.map(\.0), items: triples.map(\.1), splits: triples.map(\.2))

@@ -2,6 +2,7 @@ import Foundation
 import GraphKit
 import Testing
 @testable import RecommenderCore
+import TestSupport
 
 /// Metrics against a ranking worked out by hand.
 ///

@@ -8,6 +8,8 @@ public enum GraphError: Error, Equatable, CustomStringConvertible {
     case idOutOfRange(graph: String, role: String, position: Int, id: Int, bound: Int)
     /// A count that must be positive is not.
     case invalidSize(graph: String, what: String, value: Int)
+    /// A feature the graph is built from is NaN or infinite.
+    case nonFinite(graph: String, row: Int, column: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum GraphError: Error, Equatable, CustomStringConvertible {
             return "\(graph): \(role) id \(id) at edge \(position) is out of range; expected 0..<\(bound)"
         case let .invalidSize(graph, what, value):
             return "\(graph): \(what) is \(value); expected a positive number"
+        case let .nonFinite(graph, row, column, value):
+            return "\(graph): feature \(value) at row \(row), column \(column); expected a finite number"
         }
     }
 }

@@ -12,8 +12,9 @@ import CBLAS
 /// `Parallelism.referenceParts` blocks, whatever the core count. Results are
 /// then the same on 1 core or 64; a product uses at most that many cores.
 public enum BLAS {
-    /// Set once, before the first product.
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+    /// Set once, before the first product; code that calls cblas_sgemm
+    /// directly reads it first.
+    static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
     /// `C = alpha * op(A) * op(B) + beta * C`, where op transposes when asked.
     ///

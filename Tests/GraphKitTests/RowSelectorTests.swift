@@ -1,5 +1,6 @@
 import Testing
-@testable import RecommenderCore
+@testable import GraphKit
+import TestSupport
 
 /// The full-ranking top-K selection (group maxima by SIMD, a quickselect
 /// bound, then a sort of the few scores above it) against the plain

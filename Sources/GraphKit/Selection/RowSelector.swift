@@ -10,20 +10,20 @@
 /// The caller masks items by setting their scores to −∞; −∞ is never selected.
 /// Ties go to the lower item id. Scratch storage is reused row after row; it
 /// is a struct so that its fields need no dynamic exclusivity checks.
-struct RowSelector {
-    let k: Int
+package struct RowSelector {
+    package let k: Int
     private var maxima: [Float] = []
     /// After `select`, the chosen keys, best first (see `TopK.item(of:)`).
-    private(set) var candidates: [UInt64] = []
+    package private(set) var candidates: [UInt64] = []
 
-    init(k: Int) {
+    package init(k: Int) {
         precondition(k > 0, "RowSelector: k = \(k) must be positive")
         self.k = k
     }
 
     /// Selects the best min(k, `unmasked`) items of `row` and returns how many;
     /// they are the first entries of `candidates`, best first. Nil when the row holds a NaN.
-    mutating func select(_ row: UnsafeBufferPointer<Float>, unmasked: Int) -> Int? {
+    package mutating func select(_ row: UnsafeBufferPointer<Float>, unmasked: Int) -> Int? {
         let n = row.count
         let want = min(k, unmasked)
         let blocks = n / 64
@@ -77,7 +77,7 @@ struct RowSelector {
 
     /// The m-th largest of `values` (1-based), by quickselect with a
     /// median-of-three pivot; reorders `values`.
-    static func largest(_ m: Int, of values: inout [Float]) -> Float {
+    package static func largest(_ m: Int, of values: inout [Float]) -> Float {
         values.withUnsafeMutableBufferPointer { buffer in
             let a = buffer.baseAddress!
             var lo = 0, hi = buffer.count - 1

@@ -8,43 +8,44 @@
 /// allocated once and reused for every row a thread ranks; call `deallocate()`
 /// when done. It is a struct, not a class, so that its hot fields need no
 /// dynamic exclusivity checks (they cost more than the heap itself).
-struct TopK {
-    let k: Int
+package struct TopK {
+    package let k: Int
     private let keys: UnsafeMutablePointer<UInt64>
-    private(set) var count = 0
+    package private(set) var count = 0
     /// The worst kept score, or −∞ while fewer than k are kept.
-    private(set) var threshold: Float = -.infinity
+    package private(set) var threshold: Float = -.infinity
 
-    init(k: Int) {
+    package init(k: Int) {
         precondition(k > 0, "TopK: k = \(k) must be positive")
         self.k = k
         keys = .allocate(capacity: k)
     }
 
     /// Frees the storage; the heap must not be used afterwards.
-    func deallocate() { keys.deallocate() }
+    package func deallocate() { keys.deallocate() }
 
     /// Empties the heap, keeping its storage.
-    mutating func reset() {
+    package mutating func reset() {
         count = 0
         threshold = -.infinity
     }
 
-    /// A key that orders as (score, then lower item id is better). Not for NaN.
+    /// A key that orders as (score, then lower item id is better); −0 is +0. Not for NaN.
     @inline(__always)
-    static func key(_ score: Float, _ item: Int32) -> UInt64 {
-        let bits = score.bitPattern
+    package static func key(_ score: Float, _ item: Int32) -> UInt64 {
+        // −0 and +0 are equal scores and must tie: both take +0's bits.
+        let bits = (score == 0 ? 0 : score).bitPattern
         let monotone = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
         return UInt64(monotone) << 32 | UInt64(~UInt32(bitPattern: item))
     }
 
     /// The item of a key.
     @inline(__always)
-    static func item(of key: UInt64) -> Int32 { Int32(bitPattern: ~UInt32(truncatingIfNeeded: key)) }
+    package static func item(of key: UInt64) -> Int32 { Int32(bitPattern: ~UInt32(truncatingIfNeeded: key)) }
 
     /// The score of a key.
     @inline(__always)
-    static func score(of key: UInt64) -> Float {
+    package static func score(of key: UInt64) -> Float {
         let monotone = UInt32(truncatingIfNeeded: key >> 32)
         return Float(bitPattern: monotone & 0x8000_0000 != 0 ? monotone & 0x7FFF_FFFF : ~monotone)
     }
@@ -53,7 +54,7 @@ struct TopK {
     /// once the heap is full a newcomer must beat the worst score strictly, and
     /// on a tie it has the higher id, so it loses as the tie rule says.
     @inline(__always)
-    mutating func offer(_ score: Float, _ item: Int32) {
+    package mutating func offer(_ score: Float, _ item: Int32) {
         let key = TopK.key(score, item)
         if count < k {
             var c = count
@@ -89,7 +90,7 @@ struct TopK {
     }
 
     /// The kept items, best first.
-    func ranked() -> [Int32] {
+    package func ranked() -> [Int32] {
         let sorted = UnsafeBufferPointer(start: keys, count: count).sorted(by: >)
         return sorted.map(TopK.item(of:))
     }
