@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GAT", targets: ["GAT"]),
         .library(name: "GraphSAGE", targets: ["GraphSAGE"]),
         .library(name: "DisenGCN", targets: ["DisenGCN"]),
+        .library(name: "FREEDOM", targets: ["FREEDOM"]),
         // What a model in another package needs: the registry, the experiment
         // runner, and the command line to call with a registry of its own.
         .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
@@ -58,8 +59,9 @@ let package = Package(
         .target(name: "GAT", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "GraphSAGE", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "DisenGCN", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "FREEDOM", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -89,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "ModelRegistry",
                 "TestSupport",
             ]
         ),

@@ -1,5 +1,6 @@
 import DisenGCN
 import DualGNN
+import FREEDOM
 import GAT
 import GRCN
 import GraphSAGE
@@ -26,6 +27,7 @@ public struct ModelRegistry: Sendable {
         GATModel.self,
         GraphSAGEModel.self,
         DisenGCNModel.self,
+        FREEDOMModel.self,
         MostPopularModel.self,
     ])
 

@@ -353,21 +353,6 @@ import TestSupport
 
 // MARK: Helpers, independent of the model's code
 
-/// Four training pairs of `data` spread over its edges, each with an item the user has not trained on.
-private func tinyBatch(_ data: Dataset) throws -> TrainingBatch {
-    let g = data.graph
-    var (users, positives, negatives): ([Int32], [Int32], [Int32]) = ([], [], [])
-    for e in stride(from: 0, to: g.edgeCount, by: g.edgeCount / 4).prefix(4) {
-        let u = g.edgeUsers[e]
-        let own = Set((0..<g.edgeCount).filter { g.edgeUsers[$0] == u }.map { g.edgeItems[$0] })
-        let j = try #require((0..<Int32(data.itemCount)).first { !own.contains($0) && $0 != g.edgeItems[e] })
-        users.append(u)
-        positives.append(g.edgeItems[e])
-        negatives.append(j)
-    }
-    return TrainingBatch(users: users, positives: positives, negatives: negatives)
-}
-
 /// r^m for users and items, in Double, from the branch's parameters and the edge list.
 private func referenceConvolution(_ branch: SingleModalConvolution, features f: Tensor, graph: BipartiteGraph)
     -> (users: [[Double]], items: [[Double]])

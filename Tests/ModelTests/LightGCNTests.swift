@@ -37,32 +37,15 @@ import TestSupport
         let model = try makeModel(LightGCNModel.self, data, ["n_layers": .int(2)])
         let (nu, ni, d) = (data.userCount, data.itemCount, model.userEmbedding.value.cols)
         let e0u = model.userEmbedding.value, e0i = model.itemEmbedding.value
-        var userLayer = (0..<nu).map { u in (0..<d).map { Double(e0u[u, $0]) } }
-        var itemLayer = (0..<ni).map { i in (0..<d).map { Double(e0i[i, $0]) } }
-        var (userSum, itemSum) = (userLayer, itemLayer)
-        let itemDegree = (0..<ni).map { i in (0..<nu).reduce(0) { $0 + (data.train.contains($1, Int32(i)) ? 1 : 0) } }
-        for _ in 0..<2 {
-            var nextUser = [[Double]](repeating: [Double](repeating: 0, count: d), count: nu)
-            var nextItem = [[Double]](repeating: [Double](repeating: 0, count: d), count: ni)
-            for u in 0..<nu {
-                for i in data.train[u].map(Int.init) {
-                    let w = 1 / (Double(data.train.count(u)) * Double(itemDegree[i])).squareRoot()
-                    for c in 0..<d {
-                        nextUser[u][c] += w * itemLayer[i][c]
-                        nextItem[i][c] += w * userLayer[u][c]
-                    }
-                }
-            }
-            (userLayer, itemLayer) = (nextUser, nextItem)
-            for u in 0..<nu { for c in 0..<d { userSum[u][c] += userLayer[u][c] } }
-            for i in 0..<ni { for c in 0..<d { itemSum[i][c] += itemLayer[i][c] } }
-        }
+        let (userMean, itemMean) = lightGCNLayerMeanInDouble(
+            data, users: (0..<nu).map { u in (0..<d).map { Double(e0u[u, $0]) } },
+            items: (0..<ni).map { i in (0..<d).map { Double(e0i[i, $0]) } }, layers: 2)
         let users: [Int32] = [0, 1, 7, Int32(nu - 1)]
         let scores = try model.makeScorer().scores(users: users)
         var worst = 0.0
         for (row, u) in users.enumerated() {
             for i in 0..<ni {
-                let expected = (0..<d).reduce(0.0) { $0 + userSum[Int(u)][$1] * itemSum[i][$1] } / 9  // (L + 1)² = 9
+                let expected = (0..<d).reduce(0.0) { $0 + userMean[Int(u)][$1] * itemMean[i][$1] }
                 worst = max(worst, abs(Double(scores[row, i]) - expected))
             }
         }

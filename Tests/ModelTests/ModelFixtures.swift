@@ -95,3 +95,48 @@ func tinyDataset(_ name: String = "mmgcn-toy", items: Int = 8, usersPerItem: Int
     let file = InteractionFile(users: us, items: its, splits: [Split](repeating: .train, count: us.count))
     return try Dataset(name: "\(name), \(items) most popular items", interactions: file, features: features)
 }
+
+/// Four training pairs of `data` spread over its edges, each with an item the user has not trained on.
+func tinyBatch(_ data: Dataset) throws -> TrainingBatch {
+    let g = data.graph
+    var (users, positives, negatives): ([Int32], [Int32], [Int32]) = ([], [], [])
+    for e in stride(from: 0, to: g.edgeCount, by: g.edgeCount / 4).prefix(4) {
+        let u = g.edgeUsers[e]
+        let own = Set((0..<g.edgeCount).filter { g.edgeUsers[$0] == u }.map { g.edgeItems[$0] })
+        let j = try #require((0..<Int32(data.itemCount)).first { !own.contains($0) && $0 != g.edgeItems[e] })
+        users.append(u)
+        positives.append(g.edgeItems[e])
+        negatives.append(j)
+    }
+    return TrainingBatch(users: users, positives: positives, negatives: negatives)
+}
+
+/// LightGCN's layer mean in Double loops (He et al., eqs. 3-4): each layer sums a
+/// node's training neighbours' previous rows with weight 1/√(|N_u| |N_i|), and
+/// the result is the mean of layers 0 to `layers`. An independent check of
+/// the propagation for the models built on it.
+func lightGCNLayerMeanInDouble(_ data: Dataset, users: [[Double]], items: [[Double]], layers: Int)
+    -> (users: [[Double]], items: [[Double]]) {
+    let (nu, ni, d) = (data.userCount, data.itemCount, users[0].count)
+    let itemDegree = (0..<ni).map { i in (0..<nu).reduce(0) { $0 + (data.train.contains($1, Int32(i)) ? 1 : 0) } }
+    var (userLayer, itemLayer) = (users, items)
+    var (userSum, itemSum) = (users, items)
+    for _ in 0..<layers {
+        var nextUser = [[Double]](repeating: [Double](repeating: 0, count: d), count: nu)
+        var nextItem = [[Double]](repeating: [Double](repeating: 0, count: d), count: ni)
+        for u in 0..<nu {
+            for i in data.train[u].map(Int.init) {
+                let w = 1 / (Double(data.train.count(u)) * Double(itemDegree[i])).squareRoot()
+                for c in 0..<d {
+                    nextUser[u][c] += w * itemLayer[i][c]
+                    nextItem[i][c] += w * userLayer[u][c]
+                }
+            }
+        }
+        (userLayer, itemLayer) = (nextUser, nextItem)
+        for u in 0..<nu { for c in 0..<d { userSum[u][c] += userLayer[u][c] } }
+        for i in 0..<ni { for c in 0..<d { itemSum[i][c] += itemLayer[i][c] } }
+    }
+    let scale = 1 / Double(layers + 1)
+    return (userSum.map { $0.map { $0 * scale } }, itemSum.map { $0.map { $0 * scale } })
+}

@@ -14,6 +14,21 @@ public struct Linear {
         self.bias = bias ? Parameter(Tensor(rows: 1, cols: outputSize), name: name + ".bias") : nil
     }
 
+    /// A layer drawn as PyTorch's `nn.Linear` default: weight, then bias, each
+    /// U(±1/√inputSize). For MMRec's ports, which keep that default.
+    public static func pytorchDefault(inputSize: Int, outputSize: Int, rng: inout RandomGenerator,
+                                      name: String = "linear") -> Linear {
+        let bound = 1 / Float(inputSize).squareRoot()
+        let weight = Initializer.uniform(rows: outputSize, cols: inputSize, low: -bound, high: bound, rng: &rng)
+        let bias = Initializer.uniform(rows: 1, cols: outputSize, low: -bound, high: bound, rng: &rng)
+        return Linear(weight: Parameter(weight, name: name + ".weight"), bias: Parameter(bias, name: name + ".bias"))
+    }
+
+    init(weight: Parameter, bias: Parameter?) {
+        self.weight = weight
+        self.bias = bias
+    }
+
     /// The layer's parameters, for an optimiser.
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
