@@ -1,3 +1,4 @@
+import Foundation
 import GraphKit
 import TestSupport
 import Testing
@@ -74,6 +75,7 @@ import Testing
         expectGradient([x], "exp") { _, v in exp(v[0]) }
         expectGradient([positiveTensor(5, 4, seed: 10)], "log") { _, v in log(v[0]) }
         expectGradient([positiveTensor(5, 4, seed: 10)], "sqrt") { _, v in sqrt(v[0]) }
+        expectGradient([positiveTensor(5, 4, seed: 10)], "inverseSquareRoot") { _, v in inverseSquareRoot(v[0]) }
         expectGradient([x], "softplus") { _, v in softplus(v[0]) }
         expectGradient([x], "logSigmoid") { _, v in logSigmoid(v[0]) }
         expectGradient([x], "softmaxRows") { _, v in softmaxRows(v[0]) }
@@ -88,6 +90,23 @@ import Testing
         expectGradient([x], "mean along rows") { _, v in mean(v[0], along: .rows) }
         expectGradient([x], "mean along columns") { _, v in mean(v[0], along: .columns) }
         expectGradient([x], "squaredNorm") { _, v in squaredNorm(v[0]) }
+        expectGradient([randomTensor(4, 5, seed: 31, high: 6)], "logSumExpRows") { _, v in logSumExpRows(v[0]) }
+    }
+
+    /// Values worked out by hand: log(e⁰ + e^{ln 3}) = ln 4, a row of large
+    /// equal entries a gives a + ln n without overflow; 4^{−1/2} = 0.5, and a
+    /// degree ≤ 0 gives 0 with a zero gradient.
+    @Test func logSumExpAndInverseSquareRootByHand() {
+        let tape = Tape()
+        let rows = logSumExpRows(tape.constant(Tensor([[0, Float(log(3.0))], [100, 100]]))).value
+        #expect(abs(Double(rows[0, 0]) - log(4.0)) < 1e-6)
+        #expect(abs(Double(rows[1, 0]) - (100 + log(2.0))) < 1e-4)
+        let degrees = Parameter(Tensor([[4, 0, -1]]), name: "degrees")
+        let y = inverseSquareRoot(tape.watch(degrees))
+        #expect(y.value.scalars == [0.5, 0, 0])
+        tape.backward(from: sum(y))
+        // d x^{−1/2} / dx = −x^{−3/2} / 2 = −1/16 at 4.
+        #expect(degrees.grad.scalars == [-0.0625, 0, 0])
     }
 
     @Test func concatenationsAndSlices() {

@@ -163,3 +163,63 @@ final class CachingScriptedModel: Recommender {
         #expect(back.test!.values == result.test!.values)
     }
 }
+
+/// One learned score per item whose learning rate is 0 in epoch 2, and which
+/// records each batch's size and nominal size and its parameter at the start
+/// of every epoch.
+final class ScheduledItemBias: Recommender {
+    static let name = "ScheduledItemBias"
+    static let hyperparameters: [HyperparameterSpec] = []
+    let bias: Parameter
+    let users: Int
+    var atEpochStart: [Tensor] = []
+    var sizes: [(count: Int, nominal: Int)] = []
+
+    init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws {
+        var rng = RandomGenerator(seed: seed)
+        bias = Parameter(Initializer.xavierUniform(rows: dataset.itemCount, cols: 1, rng: &rng), name: "item_bias")
+        users = dataset.userCount
+    }
+
+    var parameters: [Parameter] { [bias] }
+    func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws { atEpochStart.append(bias.value) }
+    func learningRateFactor(epoch: Int) -> Double { epoch == 2 ? 0 : 1 }
+
+    func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable {
+        sizes.append((batch.count, batch.nominalSize))
+        let b = tape.watch(bias)
+        return bprLoss(positive: gatherRows(b, batch.positives), negative: gatherRows(b, batch.negatives))
+    }
+
+    func makeScorer() throws -> Scorer {
+        DotProductScorer(users: Tensor(rows: users, cols: 1, repeating: 1), items: bias.value)
+    }
+}
+
+@Suite struct TrainerScheduleTests {
+    /// A factor of 0 in epoch 2 leaves the parameter where epoch 1 left it;
+    /// epochs 1 and 3 move it. Every batch carries the configured size, the
+    /// last one of an epoch fewer triples: 7 training pairs in batches of 3.
+    @Test func aModelsLearningRateFactorAndTheNominalBatchSize() throws {
+        let triples: [(Int32, Int32, Split)] = [(0, 0, .train), (0, 1, .train), (1, 1, .train), (1, 2, .train),
+                                                (2, 2, .train), (2, 3, .train), (3, 0, .train), (0, 2, .valid),
+                                                (1, 3, .test)]
+        let data = try makeDataset(triples)
+        let model = try ScheduledItemBias(dataset: data, hyperparameters: Hyperparameters([:], specs: [], model: "t"), seed: 2)
+        var options = TrainingOptions()
+        options.epochs = 4
+        options.batchSize = 3
+        options.learningRate = 0.1
+        options.patience = 10
+        _ = Trainer(dataset: data, options: options, evaluator: Evaluator(dataset: data, protocol: EvaluationProtocol()))
+            .train(model, seed: 2, progress: ProgressReporter(label: "t", mode: .quiet))
+        // (The parameter after training is the best epoch's, restored, so epoch 3
+        // is seen at the start of epoch 4.)
+        #expect(model.atEpochStart.count == 4)
+        #expect(model.atEpochStart[0] != model.atEpochStart[1], "epoch 1 trains")
+        #expect(model.atEpochStart[1] == model.atEpochStart[2], "epoch 2 trains at rate 0")
+        #expect(model.atEpochStart[2] != model.atEpochStart[3], "epoch 3 trains")
+        #expect(model.sizes.map(\.count) == [3, 3, 1, 3, 3, 1, 3, 3, 1, 3, 3, 1])
+        #expect(model.sizes.allSatisfy { $0.nominal == 3 })
+    }
+}

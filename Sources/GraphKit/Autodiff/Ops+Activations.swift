@@ -81,6 +81,12 @@ public func sqrt(_ x: Variable) -> Variable {
     elementwise(x, { $0.squareRoot() }, derivative: { _, y in 1 / (2 * y) })
 }
 
+/// x^{−1/2} where x > 0, and 0 where x ≤ 0: the D^{−1/2} of a normalisation
+/// whose degrees may vanish (a node without weight sends and receives nothing).
+public func inverseSquareRoot(_ x: Variable) -> Variable {
+    elementwise(x, { $0 > 0 ? 1 / $0.squareRoot() : 0 }, derivative: { x, y in x > 0 ? -0.5 * y / x : 0 })
+}
+
 /// ln(1 + e^x), computed stably as max(x, 0) + ln(1 + e^−|x|).
 public func softplus(_ x: Variable) -> Variable {
     elementwise(x, stableSoftplus, derivative: { x, _ in logistic(x) })

@@ -6,15 +6,21 @@ public struct TrainingBatch: Sendable {
     public var positives: [Int32]
     public var negatives: [Int32]
 
+    /// The batch size the trainer was configured with: `count` for every
+    /// batch but an epoch's last, which may be smaller. MMRec's ports divide
+    /// some regularisers by it rather than by the batch's own size.
+    public var nominalSize: Int
+
     /// Number of triples B.
     public var count: Int { users.count }
 
-    public init(users: [Int32], positives: [Int32], negatives: [Int32]) {
+    public init(users: [Int32], positives: [Int32], negatives: [Int32], nominalSize: Int? = nil) {
         precondition(users.count == positives.count && users.count == negatives.count,
                      "TrainingBatch: \(users.count) users, \(positives.count) positives, \(negatives.count) negatives")
         self.users = users
         self.positives = positives
         self.negatives = negatives
+        self.nominalSize = nominalSize ?? users.count
     }
 }
 
@@ -41,6 +47,9 @@ public protocol Recommender: AnyObject, SendableMetatype {
     var buffers: [Parameter] { get }
     /// Work done before each epoch (DualGNN resamples its user graph, say). Default: nothing.
     func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws
+    /// The factor on the configured learning rate for epoch `epoch` (from 1):
+    /// 1 unless a model schedules its own (MMRec's `learning_rate_scheduler`).
+    func learningRateFactor(epoch: Int) -> Double
     /// The training loss of a batch (BPR plus the model's regulariser), recorded on `tape`.
     func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable
     /// A scorer computed now, in no-grad mode with dropout off, from the current
@@ -70,6 +79,7 @@ public protocol Recommender: AnyObject, SendableMetatype {
 extension Recommender {
     public static var isTrainable: Bool { true }
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
+    public func learningRateFactor(epoch: Int) -> Double { 1 }
     public var buffers: [Parameter] { [] }
     public static func keysThatMatterWhenGiven(_ hyperparameters: Hyperparameters) -> Set<String> { [] }
     public static func revision(_ hyperparameters: Hyperparameters) -> Int { 0 }

@@ -66,7 +66,7 @@ public struct NegativeSampler: Sendable {
                 bp.append(items[Int(e)])
                 bn.append(sample(for: u, rng: &rng))
             }
-            batches.append(TrainingBatch(users: bu, positives: bp, negatives: bn))
+            batches.append(TrainingBatch(users: bu, positives: bp, negatives: bn, nominalSize: batchSize))
             start += batchSize
         }
         return batches

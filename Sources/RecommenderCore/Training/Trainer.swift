@@ -178,6 +178,7 @@ public final class Trainer {
             if shouldStop() { stopReason = "interrupted"; return finish(.failed, failure: "interrupted", test: nil) }
             let trainStart = DispatchTime.now().uptimeNanoseconds
             do { try model.prepareEpoch(epoch, rng: &rng) } catch { return fail("epoch \(epoch) preparation: \(error)") }
+            adam.learningRate = Float(options.learningRate * model.learningRateFactor(epoch: epoch))
             let batches = sampler.epochBatches(dataset: dataset, batchSize: options.batchSize, rng: &rng)
             var lossSum = 0.0, triples = 0
             for (b, batch) in batches.enumerated() {
