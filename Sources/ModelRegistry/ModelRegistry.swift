@@ -5,6 +5,7 @@ import GAT
 import GRCN
 import GraphSAGE
 import LightGCN
+import MGCN
 import MMGCN
 import NGCF
 import RecommenderCore
@@ -28,6 +29,7 @@ public struct ModelRegistry: Sendable {
         GraphSAGEModel.self,
         DisenGCNModel.self,
         FREEDOMModel.self,
+        MGCNModel.self,
         MostPopularModel.self,
     ])
 

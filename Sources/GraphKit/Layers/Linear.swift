@@ -16,12 +16,12 @@ public struct Linear {
 
     /// A layer drawn as PyTorch's `nn.Linear` default: weight, then bias, each
     /// U(±1/√inputSize). For MMRec's ports, which keep that default.
-    public static func pytorchDefault(inputSize: Int, outputSize: Int, rng: inout RandomGenerator,
+    public static func pytorchDefault(inputSize: Int, outputSize: Int, bias: Bool = true, rng: inout RandomGenerator,
                                       name: String = "linear") -> Linear {
         let bound = 1 / Float(inputSize).squareRoot()
         let weight = Initializer.uniform(rows: outputSize, cols: inputSize, low: -bound, high: bound, rng: &rng)
-        let bias = Initializer.uniform(rows: 1, cols: outputSize, low: -bound, high: bound, rng: &rng)
-        return Linear(weight: Parameter(weight, name: name + ".weight"), bias: Parameter(bias, name: name + ".bias"))
+        let b = bias ? Initializer.uniform(rows: 1, cols: outputSize, low: -bound, high: bound, rng: &rng) : nil
+        return Linear(weight: Parameter(weight, name: name + ".weight"), bias: b.map { Parameter($0, name: name + ".bias") })
     }
 
     init(weight: Parameter, bias: Parameter?) {
