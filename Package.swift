@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GraphSAGE", targets: ["GraphSAGE"]),
         .library(name: "DisenGCN", targets: ["DisenGCN"]),
         .library(name: "FREEDOM", targets: ["FREEDOM"]),
+        .library(name: "BM3", targets: ["BM3"]),
         .library(name: "MGCN", targets: ["MGCN"]),
         // What a model in another package needs: the registry, the experiment
         // runner, and the command line to call with a registry of its own.
@@ -61,9 +62,10 @@ let package = Package(
         .target(name: "GraphSAGE", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "DisenGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "FREEDOM", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "BM3", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "MGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "BM3"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -93,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "BM3", "ModelRegistry",
                 "TestSupport",
             ]
         ),

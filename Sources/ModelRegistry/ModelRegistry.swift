@@ -1,3 +1,4 @@
+import BM3
 import DisenGCN
 import DualGNN
 import FREEDOM
@@ -30,6 +31,7 @@ public struct ModelRegistry: Sendable {
         DisenGCNModel.self,
         FREEDOMModel.self,
         MGCNModel.self,
+        BM3Model.self,
         MostPopularModel.self,
     ])
 

@@ -1,6 +1,8 @@
 import GraphKit
 
-/// One batch of BPR training triples (u, i, j): user, positive item, negative item.
+/// One batch of BPR training triples (u, i, j): user, positive item, negative
+/// item; or of pairs (u, i), with no negatives, for a model that trains
+/// without them (`Recommender.usesNegatives`).
 public struct TrainingBatch: Sendable {
     public var users: [Int32]
     public var positives: [Int32]
@@ -15,7 +17,7 @@ public struct TrainingBatch: Sendable {
     public var count: Int { users.count }
 
     public init(users: [Int32], positives: [Int32], negatives: [Int32], nominalSize: Int? = nil) {
-        precondition(users.count == positives.count && users.count == negatives.count,
+        precondition(users.count == positives.count && (users.count == negatives.count || negatives.isEmpty),
                      "TrainingBatch: \(users.count) users, \(positives.count) positives, \(negatives.count) negatives")
         self.users = users
         self.positives = positives
@@ -36,6 +38,10 @@ public protocol Recommender: AnyObject, SendableMetatype {
     /// built (most popular): the trainer validates and tests it once, with no
     /// epochs. Default: true.
     static var isTrainable: Bool { get }
+    /// Whether the trainer draws a negative item for each training pair.
+    /// False for a model that trains on (user, item) pairs alone (BM3): its
+    /// batches have no negatives. Default: true.
+    static var usesNegatives: Bool { get }
     /// A freshly initialised model; `seed` decides every random choice.
     init(dataset: Dataset, hyperparameters: Hyperparameters, seed: UInt64) throws
 
@@ -78,6 +84,7 @@ public protocol Recommender: AnyObject, SendableMetatype {
 
 extension Recommender {
     public static var isTrainable: Bool { true }
+    public static var usesNegatives: Bool { true }
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
     public func learningRateFactor(epoch: Int) -> Double { 1 }
     public var buffers: [Parameter] { [] }

@@ -47,8 +47,10 @@ public struct NegativeSampler: Sendable {
     }
 
     /// The batches of one epoch: every training pair once, shuffled with `rng`,
-    /// each with one fresh negative, cut into batches of `batchSize`.
-    public func epochBatches(dataset: Dataset, batchSize: Int, rng: inout RandomGenerator) -> [TrainingBatch] {
+    /// each with one fresh negative (none when `negatives` is false, for a
+    /// model that trains without them), cut into batches of `batchSize`.
+    public func epochBatches(dataset: Dataset, batchSize: Int, negatives: Bool = true,
+                             rng: inout RandomGenerator) -> [TrainingBatch] {
         precondition(batchSize > 0, "epochBatches: batch size \(batchSize) must be positive")
         let users = dataset.graph.edgeUsers, items = dataset.graph.edgeItems
         var order = Array(0..<Int32(users.count))
@@ -64,7 +66,7 @@ public struct NegativeSampler: Sendable {
                 let u = users[Int(e)]
                 bu.append(u)
                 bp.append(items[Int(e)])
-                bn.append(sample(for: u, rng: &rng))
+                if negatives { bn.append(sample(for: u, rng: &rng)) }
             }
             batches.append(TrainingBatch(users: bu, positives: bp, negatives: bn, nominalSize: batchSize))
             start += batchSize

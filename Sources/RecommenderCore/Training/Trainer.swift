@@ -179,7 +179,8 @@ public final class Trainer {
             let trainStart = DispatchTime.now().uptimeNanoseconds
             do { try model.prepareEpoch(epoch, rng: &rng) } catch { return fail("epoch \(epoch) preparation: \(error)") }
             adam.learningRate = Float(options.learningRate * model.learningRateFactor(epoch: epoch))
-            let batches = sampler.epochBatches(dataset: dataset, batchSize: options.batchSize, rng: &rng)
+            let batches = sampler.epochBatches(dataset: dataset, batchSize: options.batchSize,
+                                               negatives: type(of: model).usesNegatives, rng: &rng)
             var lossSum = 0.0, triples = 0
             for (b, batch) in batches.enumerated() {
                 // The tape holds the parameters' values: it must be gone before
