@@ -33,5 +33,5 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Train and evaluate multimodal graph recommenders on one protocol, and write comparison tables.",
         subcommands: [Run.self, Table.self, Validate.self, Models.self, Train.self, Evaluate.self, Export.self, SplitCommand.self, Plan.self, Merge.self,
-                      Compare.self, Slurm.self, Env.self])
+                      Compare.self, Slurm.self, Env.self, ItemGraph.self])
 }

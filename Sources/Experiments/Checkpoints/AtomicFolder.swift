@@ -5,8 +5,8 @@ import RecommenderCore
 /// beside the destination, which is then renamed into place. An older folder
 /// there is moved aside first and removed after, so the destination always
 /// holds one whole version or none.
-enum AtomicFolder {
-    static func write(_ folder: URL, what: String, fill: (URL) throws -> Void) throws {
+package enum AtomicFolder {
+    package static func write(_ folder: URL, what: String, fill: (URL) throws -> Void) throws {
         let files = FileManager.default
         let parent = folder.deletingLastPathComponent()
         let temporary = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).tmp")
@@ -34,7 +34,7 @@ enum AtomicFolder {
     /// absent, empty, or holding an older one (which is replaced). Anything
     /// else is refused before any work, so that a mistyped path never
     /// overwrites other files.
-    static func checkDestination(_ folder: URL, what: String, marker: String) throws {
+    package static func checkDestination(_ folder: URL, what: String, marker: String) throws {
         let files = FileManager.default
         var isFolder: ObjCBool = false
         guard files.fileExists(atPath: folder.path, isDirectory: &isFolder) else { return }

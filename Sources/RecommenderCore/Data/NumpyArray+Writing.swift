@@ -8,7 +8,19 @@ extension NumpyArray {
     /// newline, then the scalars row after row. `np.load` reads it back bit
     /// for bit.
     public static func encode(_ tensor: Tensor) -> Data {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(tensor.rows), \(tensor.cols)), }"
+        tensor.scalars.withUnsafeBytes { encode(descr: "<f4", rows: tensor.rows, cols: tensor.cols, payload: $0) }
+    }
+
+    /// The `.npy` bytes of a C-order little-endian int32 array of shape
+    /// (rows, cols), laid out as `encode` lays out float32: ids, such as a
+    /// kNN graph's neighbour lists.
+    public static func encodeInt32(_ values: [Int32], rows: Int, cols: Int) -> Data {
+        precondition(values.count == rows * cols, "encodeInt32: \(values.count) values for \(rows) × \(cols)")
+        return values.withUnsafeBytes { encode(descr: "<i4", rows: rows, cols: cols, payload: $0) }
+    }
+
+    private static func encode(descr: String, rows: Int, cols: Int, payload: UnsafeRawBufferPointer) -> Data {
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(rows), \(cols)), }"
         // magic (6) + version (2) + header length (2) + header, padded to 64 bytes.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -16,8 +28,8 @@ extension NumpyArray {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        // Float's bytes are little-endian on every platform Swift targets here.
-        tensor.scalars.withUnsafeBytes { data.append(contentsOf: $0) }
+        // Float's and Int32's bytes are little-endian on every platform Swift targets here.
+        data.append(contentsOf: payload)
         return data
     }
 
