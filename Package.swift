@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DisenGCN", targets: ["DisenGCN"]),
         .library(name: "FREEDOM", targets: ["FREEDOM"]),
         .library(name: "BM3", targets: ["BM3"]),
+        .library(name: "LATTICE", targets: ["LATTICE"]),
         .library(name: "MGCN", targets: ["MGCN"]),
         // What a model in another package needs: the registry, the experiment
         // runner, and the command line to call with a registry of its own.
@@ -63,9 +64,10 @@ let package = Package(
         .target(name: "DisenGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "FREEDOM", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "BM3", dependencies: ["GraphKit", "RecommenderCore"]),
+        .target(name: "LATTICE", dependencies: ["GraphKit", "RecommenderCore"]),
         .target(name: "MGCN", dependencies: ["GraphKit", "RecommenderCore"]),
         // The registry of every model target; adding a model is one line there.
-        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "BM3"]),
+        .target(name: "ModelRegistry", dependencies: ["RecommenderCore", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "BM3", "LATTICE"]),
         // Experiment configs, grids, resumable runs, selection on validation, tables.
         .target(
             name: "Experiments",
@@ -95,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "ModelTests",
             dependencies: [
-                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "BM3", "ModelRegistry",
+                "RecommenderCore", "GraphKit", "LightGCN", "VBPR", "MMGCN", "GRCN", "DualGNN", "NGCF", "GAT", "GraphSAGE", "DisenGCN", "FREEDOM", "MGCN", "BM3", "LATTICE", "ModelRegistry",
                 "TestSupport",
             ]
         ),

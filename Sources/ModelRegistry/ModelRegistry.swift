@@ -5,6 +5,7 @@ import FREEDOM
 import GAT
 import GRCN
 import GraphSAGE
+import LATTICE
 import LightGCN
 import MGCN
 import MMGCN
@@ -29,6 +30,7 @@ public struct ModelRegistry: Sendable {
         GATModel.self,
         GraphSAGEModel.self,
         DisenGCNModel.self,
+        LATTICEModel.self,
         FREEDOMModel.self,
         MGCNModel.self,
         BM3Model.self,

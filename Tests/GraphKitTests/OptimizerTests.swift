@@ -25,6 +25,27 @@ import Testing
         #expect(abs(p.value[0, 1] + 1.9366104) < 2e-6)
     }
 
+    /// A skipped parameter keeps its value and moments, and its first real step
+    /// is a first step: θ moves by lr·sign(g), as in the worked example above,
+    /// while the parameter stepped twice has the second step's bias correction.
+    @Test func adamSkipsIdleParametersAsPyTorchSkipsGradientsOfNone() {
+        let a = Parameter(Tensor(rows: 1, cols: 2, scalars: [1, -2]))
+        let b = Parameter(Tensor(rows: 1, cols: 2, scalars: [1, -2]))
+        let adam = Adam(parameters: [a, b], learningRate: 0.1)
+        a.grad = Tensor(rows: 1, cols: 2, scalars: [0.5, -1])
+        b.grad = Tensor(rows: 1, cols: 2, scalars: [7, 7])
+        adam.step(skipping: [b])
+        #expect(b.value.scalars == [1, -2], "skipped")
+        #expect(adam.parameterSteps == [1, 0] && adam.stepCount == 1)
+        adam.zeroGrad()
+        a.grad = Tensor(rows: 1, cols: 2, scalars: [-0.25, 2])
+        b.grad = Tensor(rows: 1, cols: 2, scalars: [0.5, -1])
+        adam.step(skipping: [])
+        #expect(abs(a.value[0, 0] - 0.8733666) < 2e-6 && abs(a.value[0, 1] + 1.9366104) < 2e-6)
+        #expect(abs(b.value[0, 0] - 0.9) < 1e-6 && abs(b.value[0, 1] + 1.9) < 1e-6)
+        #expect(adam.parameterSteps == [2, 1])
+    }
+
     @Test func adamVectorAndTailLanesFollowTheSameRule() {
         // 19 entries: two groups of eight and a tail of three. Three steps with
         // weight decay, against the rule of Kingma & Ba evaluated in Double.

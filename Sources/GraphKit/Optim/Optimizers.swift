@@ -30,6 +30,8 @@ public final class Adam: Optimizer {
     public let weightDecay: Float
     /// Number of steps taken.
     public private(set) var stepCount = 0
+    /// Steps taken by each parameter: `stepCount` less the steps that skipped it.
+    public private(set) var parameterSteps: [Int]
     private var firstMoments: [[Float]]
     private var secondMoments: [[Float]]
 
@@ -42,18 +44,25 @@ public final class Adam: Optimizer {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        parameterSteps = Array(repeating: 0, count: parameters.count)
         firstMoments = parameters.map { [Float](repeating: 0, count: $0.value.count) }
         secondMoments = parameters.map { [Float](repeating: 0, count: $0.value.count) }
     }
 
-    public func step() {
+    public func step() { step(skipping: []) }
+
+    /// One update of every parameter but those in `idle`, which keep their
+    /// values, moments and step count, as PyTorch's Adam skips a parameter
+    /// whose gradient is None (a parameter the step's loss did not reach).
+    public func step(skipping idle: [Parameter]) {
         stepCount += 1
-        let t = Float(stepCount)
-        // θ −= η m̂ / (√v̂ + ε) with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ), folded into two constants.
-        let stepSize = learningRate / (1 - pow(beta1, t))
-        let inverseCorrection2 = 1 / (1 - pow(beta2, t))
         let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
-        for (index, p) in parameters.enumerated() {
+        for (index, p) in parameters.enumerated() where !idle.contains(where: { $0 === p }) {
+            parameterSteps[index] += 1
+            let t = Float(parameterSteps[index])
+            // θ −= η m̂ / (√v̂ + ε) with m̂ = m / (1−β₁ᵗ), v̂ = v / (1−β₂ᵗ), folded into two constants.
+            let stepSize = learningRate / (1 - pow(beta1, t))
+            let inverseCorrection2 = 1 / (1 - pow(beta2, t))
             let n = p.value.count
             let grad = p.grad
             grad.scalars.withUnsafeBufferPointer { g in

@@ -56,6 +56,11 @@ public protocol Recommender: AnyObject, SendableMetatype {
     /// The factor on the configured learning rate for epoch `epoch` (from 1):
     /// 1 unless a model schedules its own (MMRec's `learning_rate_scheduler`).
     func learningRateFactor(epoch: Int) -> Double
+    /// Parameters the last `loss` did not reach, which the optimiser's next
+    /// step leaves as they are (values and moments), as PyTorch's Adam skips a
+    /// parameter without a gradient. Empty unless a model computes some part
+    /// only on some batches (LATTICE's graph learned once per epoch).
+    var idleParameters: [Parameter] { get }
     /// The training loss of a batch (BPR plus the model's regulariser), recorded on `tape`.
     func loss(_ batch: TrainingBatch, on tape: Tape, rng: inout RandomGenerator) -> Variable
     /// A scorer computed now, in no-grad mode with dropout off, from the current
@@ -87,6 +92,7 @@ extension Recommender {
     public static var usesNegatives: Bool { true }
     public func prepareEpoch(_ epoch: Int, rng: inout RandomGenerator) throws {}
     public func learningRateFactor(epoch: Int) -> Double { 1 }
+    public var idleParameters: [Parameter] { [] }
     public var buffers: [Parameter] { [] }
     public static func keysThatMatterWhenGiven(_ hyperparameters: Hyperparameters) -> Set<String> { [] }
     public static func revision(_ hyperparameters: Hyperparameters) -> Int { 0 }

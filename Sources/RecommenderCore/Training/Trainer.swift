@@ -195,7 +195,7 @@ public final class Trainer {
                 guard value.isFinite else {
                     return fail("the loss is \(value) at epoch \(epoch), batch \(b + 1) of \(batches.count)")
                 }
-                adam.step()
+                adam.step(skipping: model.idleParameters)
                 adam.zeroGrad()
                 lossSum += Double(value) * Double(batch.count)
                 triples += batch.count
