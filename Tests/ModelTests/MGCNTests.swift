@@ -178,26 +178,7 @@ import TestSupport
     /// nominal size halves it. The term is λ/(2B) Σ‖e*‖² over the batch's
     /// final vectors, read here from the scorer's tables.
     @Test func mmrecRegulariserUsesTheFinalVectorsAndTheConfiguredBatchSize() throws {
-        let data = try tinyDataset()
-        let lambda = 0.3
-        let model = try makeModel(MGCNModel.self, data, ["knn_k": .int(3), "cl_weight": .double(0), "reg_weight": .double(lambda),
-                                                         "compat": .string("mmrec:regulariser")])
-        let noReg = try makeModel(MGCNModel.self, data, ["knn_k": .int(3), "cl_weight": .double(0), "reg_weight": .double(0)])
-        let batch = try tinyBatch(data)
-        let scorer = try model.makeScorer() as! DotProductScorer
-        func norm2(_ t: Tensor, _ rows: [Int32]) -> Double {
-            rows.reduce(0.0) { s, r in s + t.row(Int(r)).reduce(0.0) { $0 + Double($1) * Double($1) } }
-        }
-        let squares = norm2(scorer.userVectors, batch.users) + norm2(scorer.itemVectors, batch.positives)
-            + norm2(scorer.itemVectors, batch.negatives)
-        func loss(_ m: MGCNModel, nominal: Int) -> Double {
-            var rng = RandomGenerator(seed: 1)
-            let b = TrainingBatch(users: batch.users, positives: batch.positives, negatives: batch.negatives, nominalSize: nominal)
-            return Double(m.loss(b, on: Tape.noGrad(), rng: &rng).value.scalar)
-        }
-        let base = loss(noReg, nominal: 4)
-        #expect(abs(loss(model, nominal: 4) - base - lambda * squares / 8) < 1e-5)
-        #expect(abs(loss(model, nominal: 8) - base - lambda * squares / 16) < 1e-5)
+        try expectFinalVectorRegulariser(MGCNModel.self, try tinyDataset(), given: ["knn_k": .int(3), "cl_weight": .double(0)])
     }
 
     @Test func learningRateDecaysOnlyUnderMMRecsSchedule() throws {

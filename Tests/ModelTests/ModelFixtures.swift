@@ -140,3 +140,31 @@ func lightGCNLayerMeanInDouble(_ data: Dataset, users: [[Double]], items: [[Doub
     let scale = 1 / Double(layers + 1)
     return (userSum.map { $0.map { $0 * scale } }, itemSum.map { $0.map { $0 * scale } })
 }
+
+/// MMRec's regulariser on the final vectors: λ/(2 B_cfg) Σ (‖x_u‖² + ‖x_i‖² +
+/// ‖x_j‖²) over `tinyBatch`'s rows, read from the scorer's tables, with B_cfg
+/// the batch's nominal size. Checked for two nominal sizes against the same
+/// model without the term, `given` holding the model's other settings.
+func expectFinalVectorRegulariser<T: Recommender>(_ type: T.Type, _ data: Dataset, given: [String: HyperparameterValue],
+                                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let lambda = 0.3
+    let model = try makeModel(T.self, data, given.merging(["reg_weight": .double(lambda), "compat": .string("mmrec:regulariser")]) { _, b in b })
+    let plain = try makeModel(T.self, data, given.merging(["reg_weight": .double(0)]) { _, b in b })
+    let batch = try tinyBatch(data)
+    let scorer = try #require(try model.makeScorer() as? DotProductScorer, sourceLocation: sourceLocation)
+    func norm2(_ t: Tensor, _ rows: [Int32]) -> Double {
+        rows.reduce(0.0) { s, r in s + t.row(Int(r)).reduce(0.0) { $0 + Double($1) * Double($1) } }
+    }
+    let squares = norm2(scorer.userVectors, batch.users) + norm2(scorer.itemVectors, batch.positives)
+        + norm2(scorer.itemVectors, batch.negatives)
+    func loss(_ m: T, nominal: Int) -> Double {
+        var rng = RandomGenerator(seed: 1)
+        let b = TrainingBatch(users: batch.users, positives: batch.positives, negatives: batch.negatives, nominalSize: nominal)
+        return Double(m.loss(b, on: Tape.noGrad(), rng: &rng).value.scalar)
+    }
+    let base = loss(plain, nominal: batch.count)
+    for nominal in [batch.count, 2 * batch.count] {
+        let expected = lambda * squares / Double(2 * nominal)
+        #expect(abs(loss(model, nominal: nominal) - base - expected) < 1e-5, "nominal \(nominal)", sourceLocation: sourceLocation)
+    }
+}
