@@ -153,5 +153,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Item kNN graph, k = 10 (7,050 Baby-sized items, d = 128)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident, gigaflops], maxIterations: 20)) { benchmark in
+        // Baby has no features: 7,050 rows of fixed noise stand in, the size of its catalogue.
+        var rng = RandomGenerator(seed: 5)
+        let features = Initializer.normal(rows: graph.itemCount, cols: 128, std: 1, rng: &rng)
+        let flops = 2 * Double(graph.itemCount) * Double(graph.itemCount) * 128
+        var seconds = 0.0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let start = DispatchTime.now().uptimeNanoseconds
+            blackHole(try! NearestNeighbours(features: features, k: 10))
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        benchmark.measurement(gigaflops, Int(100 * flops * Double(benchmark.scaledIterations.count) / seconds / 1e9))
+    }
+
     fusedOpBenchmarks()
 }
