@@ -54,7 +54,9 @@ public final class RunClaim: @unchecked Sendable {
         // A live claim is the common case while waiting on one: no file is written to find it.
         if access(target, F_OK) == 0 && staleFile(target, host: host) == nil && access(target, F_OK) == 0 { return nil }
         let content = "host \(host)\npid \(getpid())\nclaimed \(ISO8601DateFormatter().string(from: Date()))\n"
-        let temporary = runsFolder.appendingPathComponent(".\(key).claim.\(UUID().uuidString).tmp").path
+        // The writer's host and pid are in the name, so that a sweep can tell
+        // an orphan even when its writer died before writing a byte.
+        let temporary = runsFolder.appendingPathComponent(".\(key).claim.\(host).\(getpid()).\(UUID().uuidString).tmp").path
         // Written with POSIX calls: Foundation's createFile writes through a
         // temporary file of its own, which a process killed at that moment
         // would leave behind under a name that nothing can tell is a claim's.
@@ -111,6 +113,18 @@ public final class RunClaim: @unchecked Sendable {
         return kill(pid, 0) != 0 && errno == ESRCH ? info.st_ino : nil
     }
 
+    /// Whether a temporary file named `.NAME.HOST.PID.UUID.tmp` (a claim's,
+    /// or `AtomicFile`'s) was written by a process of `host` that no longer
+    /// exists. False for a name without a writer in it.
+    static func writerIsGone(temporary name: String, host: String) -> Bool {
+        guard name.hasSuffix(".tmp") else { return false }
+        let parts = name.dropLast(".tmp".count).split(separator: ".", omittingEmptySubsequences: false)
+        // HOST may hold dots; PID and UUID do not.
+        guard parts.count >= 4, let pid = Int32(parts[parts.count - 2]), pid > 0 else { return false }
+        guard parts.dropLast(2).joined(separator: ".").hasSuffix("." + host) else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     /// Gives the claim up: the run is stored, failed to store, or was interrupted.
     public func release() {
         timer.cancel()
@@ -148,9 +162,12 @@ public final class RunClaim: @unchecked Sendable {
             let path = runsFolder.appendingPathComponent(name).path
             var info = stat()
             guard stat(path, &info) == 0 else { continue }
-            // A claim's temporary file says who wrote it: gone at once when that process is.
-            let orphanedClaim = name.contains(".claim.") && name.hasSuffix(".tmp") && staleFile(path, host: host) != nil
-            guard orphanedClaim || now - Double(info.st_mtim.tv_sec) > staleAfter else { continue }
+            // A temporary file says who wrote it, in its name (a claim's also in
+            // its content): gone at once when that process is, even if it died
+            // before writing a byte.
+            let orphaned = writerIsGone(temporary: name, host: host)
+                || (name.contains(".claim.") && name.hasSuffix(".tmp") && staleFile(path, host: host) != nil)
+            guard orphaned || now - Double(info.st_mtim.tv_sec) > staleAfter else { continue }
             if unlink(path) == 0 { removed += 1 }
         }
         return removed

@@ -75,6 +75,12 @@ import TestSupport
             // A claim's temporary file, fresh: gone when its writer is, kept while it lives.
             (".k9.claim.MNO.tmp", "host \(host)\npid \(ended.processIdentifier)\n", false),
             (".k10.claim.PQR.tmp", "host \(host)\npid \(getpid())\n", false),
+            // Empty, as a writer killed between creating and writing it leaves it:
+            // its name tells who wrote it (host, pid, then a UUID).
+            (".k11.claim.\(host).\(ended.processIdentifier).STU.tmp", "", false),
+            (".k12.claim.\(host).\(getpid()).VWX.tmp", "", false),
+            // A run file's temporary file (`AtomicFile`), its writer killed mid-write.
+            (".k13.json.\(host).\(ended.processIdentifier).YZA.tmp", "{\"par", false),
         ]
         for file in files {
             try Data(file.content.utf8).write(to: folder.appendingPathComponent(file.name))
@@ -82,9 +88,10 @@ import TestSupport
                 try setModificationTime(folder.appendingPathComponent(file.name).path, secondsAgo: RunClaim.staleAfter + 60)
             }
         }
-        #expect(RunClaim.sweep(folder) == 6)
+        #expect(RunClaim.sweep(folder) == 8)
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(left == [".k10.claim.PQR.tmp", ".k4.json.JKL.tmp", ".k8.claim", "k5.json"], "\(left)")
+        #expect(left == [".k10.claim.PQR.tmp", ".k12.claim.\(host).\(getpid()).VWX.tmp", ".k4.json.JKL.tmp", ".k8.claim", "k5.json"],
+                "\(left)")
     }
 
     /// Two `bench run` processes started together on one store: each run is

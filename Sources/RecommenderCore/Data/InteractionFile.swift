@@ -180,7 +180,10 @@ public enum AtomicFile {
         let folder = url.deletingLastPathComponent()
         // A name no other writer uses, even one on another node of a cluster
         // with the same process id; a dot hides it from readers of the folder.
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        // The host and pid say who wrote it, so that a run store's sweep can
+        // remove it at once should this process be killed while writing.
+        let host = ProcessInfo.processInfo.hostName
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(host).\(getpid()).\(UUID().uuidString).tmp")
         do {
             try data.write(to: temporary)
         } catch {
