@@ -46,7 +46,8 @@ public final class BM3Model: Recommender {
     public static func keysThatMatterWhenGiven(_ h: Hyperparameters) -> Set<String> { ["modalities"] }
 
     public init(dataset: Dataset, hyperparameters h: Hyperparameters, seed: UInt64) throws {
-        features = try dataset.features(selectedBy: h, model: Self.name)
+        let features = try dataset.features(selectedBy: h, model: Self.name)
+        self.features = features
         settingsRun = h.modalitiesRun(features.map(\.modality))
         options = try BM3Options(h, model: Self.name)
         backbone = Backbone(graph: dataset.graph, layers: options.layers, selfLoops: options.selfLoops)
@@ -56,25 +57,24 @@ public final class BM3Model: Recommender {
                                   name: "user_embedding")
         itemEmbedding = Parameter(Initializer.xavierUniform(rows: dataset.itemCount, cols: d, rng: &rng),
                                   name: "item_embedding")
-        predictor = Linear(inputSize: d, outputSize: d, rng: &rng, name: "predictor")
-        projections = features.map {
-            Linear(inputSize: $0.matrix.cols, outputSize: d, rng: &rng, name: "\($0.modality.rawValue)_projection")
-        }
+        let inputs = [d] + features.map(\.matrix.cols)
+        let names = ["predictor"] + features.map { "\($0.modality.rawValue)_projection" }
+        let layers: [Linear]
         if options.compat.has(.initialisation) {
-            // MMRec's draws at the same places of the stream: the weights Xavier normal
-            // (the uniform draws above are replaced), then every bias U(±1/√fan_in).
-            var mmrecRNG = RandomGenerator(seed: seed, stream: 0)
-            _ = Initializer.xavierUniform(rows: dataset.userCount, cols: d, rng: &mmrecRNG)
-            _ = Initializer.xavierUniform(rows: dataset.itemCount, cols: d, rng: &mmrecRNG)
-            for layer in [predictor] + projections {
-                layer.weight.value = Initializer.xavierNormal(rows: layer.weight.value.rows, cols: layer.weight.value.cols,
-                                                              rng: &mmrecRNG)
+            // MMRec's draws: every weight Xavier normal (W_p, then each W_m), then
+            // every bias U(±1/√fan_in).
+            let weights = inputs.map { Initializer.xavierNormal(rows: d, cols: $0, rng: &rng) }
+            layers = inputs.indices.map { k in
+                let bound = 1 / Float(inputs[k]).squareRoot()
+                return Linear(weight: Parameter(weights[k], name: names[k] + ".weight"),
+                              bias: Parameter(Initializer.uniform(rows: 1, cols: d, low: -bound, high: bound, rng: &rng),
+                                              name: names[k] + ".bias"))
             }
-            for layer in [predictor] + projections {
-                let bound = 1 / Float(layer.weight.value.cols).squareRoot()
-                layer.bias!.value = Initializer.uniform(rows: 1, cols: d, low: -bound, high: bound, rng: &mmrecRNG)
-            }
+        } else {
+            layers = inputs.indices.map { Linear(inputSize: inputs[$0], outputSize: d, rng: &rng, name: names[$0]) }
         }
+        predictor = layers[0]
+        projections = Array(layers.dropFirst())
         trainedFeatures = options.compat.has(.trainableFeatures)
             ? features.map { Parameter($0.matrix, name: "\($0.modality.rawValue)_features") }
             : []

@@ -113,28 +113,8 @@ func stableSoftplus(_ x: Float) -> Float {
 
 /// Softmax along each row: y_ij = e^{x_ij} / Σ_k e^{x_ik}.
 public func softmaxRows(_ x: Variable) -> Variable {
-    let xv = x.value
-    let (m, n) = (xv.rows, xv.cols)
-    var y = Tensor.zeros(like: xv)
-    xv.scalars.withUnsafeBufferPointer { px in
-        y.scalars.withUnsafeMutableBufferPointer { py in
-            parallelFor(m, work: m * n * 8) { range in
-                for i in range {
-                    let row = i * n
-                    var top = -Float.infinity
-                    for j in 0..<n { top = max(top, px[row + j]) }
-                    var total: Float = 0
-                    for j in 0..<n {
-                        let e = Foundation.exp(px[row + j] - top)
-                        py[row + j] = e
-                        total += e
-                    }
-                    let inverse = 1 / total
-                    for j in 0..<n { py[row + j] *= inverse }
-                }
-            }
-        }
-    }
+    let y = rowSoftmax(x.value).softmax
+    let (m, n) = (y.rows, y.cols)
     let xi = x.id
     return x.tape.record(y, inputs: [x]) { g, grads in
         // dx_ij = y_ij (g_ij − Σ_k y_ik g_ik)
@@ -155,4 +135,33 @@ public func softmaxRows(_ x: Variable) -> Variable {
         }
         grads.accumulate(dx, into: xi)
     }
+}
+
+/// Each row's softmax and its log-sum-exp m_i + log Σ_j exp(x_ij − m_i), m_i
+/// the row's maximum: the forward pass of `softmaxRows` and `logSumExpRows`.
+func rowSoftmax(_ x: Tensor) -> (softmax: Tensor, logSumExp: Tensor) {
+    let (m, n) = (x.rows, x.cols)
+    var y = Tensor.zeros(like: x)
+    var lse = Tensor(rows: m, cols: 1)
+    x.scalars.withUnsafeBufferPointer { px in
+    y.scalars.withUnsafeMutableBufferPointer { py in
+    lse.scalars.withUnsafeMutableBufferPointer { pl in
+        parallelFor(m, work: m * n * 8) { range in
+            for i in range {
+                let row = i * n
+                var top = -Float.infinity
+                for j in 0..<n { top = max(top, px[row + j]) }
+                var total: Float = 0
+                for j in 0..<n {
+                    let e = Foundation.exp(px[row + j] - top)
+                    py[row + j] = e
+                    total += e
+                }
+                pl[i] = top + Foundation.log(total)
+                let inverse = 1 / total
+                for j in 0..<n { py[row + j] *= inverse }
+            }
+        }
+    }}}
+    return (y, lse)
 }

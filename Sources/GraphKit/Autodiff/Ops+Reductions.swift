@@ -1,5 +1,3 @@
-import Foundation
-
 /// An axis of a matrix: `.rows` reduces over the rows (giving 1 × cols),
 /// `.columns` over the columns (giving rows × 1).
 public enum Axis: Sendable {
@@ -61,31 +59,9 @@ public func squaredNorm(_ x: Variable) -> Variable {
 /// row i is g_i · softmax(x_i): InfoNCE's denominator.
 public func logSumExpRows(_ x: Variable) -> Variable {
     let xv = x.value
-    let (m, n) = (xv.rows, xv.cols)
-    precondition(n > 0, "logSumExpRows: rows of \(x.shapeDescription) are empty")
-    var out = Tensor(rows: m, cols: 1)
-    // softmax(x_i), kept for the pullback.
-    var weights = Tensor.zeros(like: xv)
-    xv.scalars.withUnsafeBufferPointer { px in
-    weights.scalars.withUnsafeMutableBufferPointer { pw in
-    out.scalars.withUnsafeMutableBufferPointer { po in
-        parallelFor(m, work: m * n * 8) { range in
-            for i in range {
-                let row = i * n
-                var top = -Float.infinity
-                for j in 0..<n { top = max(top, px[row + j]) }
-                var total: Float = 0
-                for j in 0..<n {
-                    let e = Foundation.exp(px[row + j] - top)
-                    pw[row + j] = e
-                    total += e
-                }
-                po[i] = top + Foundation.log(total)
-                let inverse = 1 / total
-                for j in 0..<n { pw[row + j] *= inverse }
-            }
-        }
-    }}}
+    precondition(xv.cols > 0, "logSumExpRows: rows of \(x.shapeDescription) are empty")
+    // softmax(x_i) is kept for the pullback.
+    let (weights, out) = rowSoftmax(xv)
     let xi = x.id
     return x.tape.record(out, inputs: [x]) { g, grads in
         grads.accumulate(Tensor.broadcasting(weights, g, .column) { w, gi in w * gi }, into: xi)

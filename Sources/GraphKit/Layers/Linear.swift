@@ -24,7 +24,8 @@ public struct Linear {
         return Linear(weight: Parameter(weight, name: name + ".weight"), bias: b.map { Parameter($0, name: name + ".bias") })
     }
 
-    init(weight: Parameter, bias: Parameter?) {
+    /// A layer with the given weight (outputSize × inputSize) and bias (1 × outputSize).
+    public init(weight: Parameter, bias: Parameter?) {
         self.weight = weight
         self.bias = bias
     }
