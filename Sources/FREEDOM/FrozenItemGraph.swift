@@ -20,7 +20,7 @@ struct FrozenItemGraph {
         for (m, feature) in features.enumerated() where modalityWeights[m] > 0 {
             let knn = try NearestNeighbours(features: feature.matrix, k: k, includeSelf: true,
                                             name: "FREEDOM \(feature.modality.rawValue) kNN graph")
-            for i in 0..<knn.count { targets += Array(repeating: Int32(i), count: knn.k) }
+            targets += knn.targets
             sources += knn.neighbours
             weights += knn.normalisedWeights(.unit).map { modalityWeights[m] * $0 }
         }

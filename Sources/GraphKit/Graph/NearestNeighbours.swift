@@ -111,11 +111,15 @@ public struct NearestNeighbours: Sendable {
         return out
     }
 
+    /// The row of each entry of `neighbours`: i, k times, for every row i.
+    public var targets: [Int32] {
+        (0..<Int32(count)).flatMap { Array(repeating: $0, count: k) }
+    }
+
     /// The graph as an `Adjacency` in which row i aggregates its neighbours:
     /// edge e = i·k + r has target i and source `neighbours[e]`, so per-edge
     /// weights are laid out as `neighbours` is.
     public func adjacency(name: String = "kNN graph") -> Adjacency {
-        let targets = (0..<Int32(count)).flatMap { Array(repeating: $0, count: k) }
         // Cannot fail: every id is in 0..<count and there are count·k ≥ 1 edges.
         return try! Adjacency(targetCount: count, sourceCount: count, targets: targets, sources: neighbours, name: name)
     }
