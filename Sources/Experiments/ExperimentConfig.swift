@@ -84,6 +84,11 @@ public struct ExperimentConfig: Sendable {
         /// that row, in percent, with a paired t-test over the seeds (the
         /// mmrec-bugs table: a behaviour against the paper-correct model).
         public var differences: Bool = false
+        /// Whether each other row that is not tuned_as another shows its
+        /// difference to the focus row (`improvementOf`, by default the first),
+        /// in percent, with the Holm-corrected p of the per-user paired t-test
+        /// (the modern table: each model against LightGCN).
+        public var focusDifferences: Bool = false
         public var figures: [Figure]
         /// The metric of the test bar chart.
         public var chartMetric: TableColumn
@@ -345,8 +350,8 @@ public struct ExperimentConfig: Sendable {
             return OutputSpec(table: name, columns: [validColumn], caption: "", improvement: true, improvementOf: nil,
                               figures: [.validation, .test], chartMetric: validColumn)
         }
-        try o.allowOnly(["table", "columns", "caption", "improvement", "improvement_of", "differences", "figures",
-                         "chart_metric"])
+        try o.allowOnly(["table", "columns", "caption", "improvement", "improvement_of", "differences",
+                         "focus_differences", "figures", "chart_metric"])
         func column(_ v: JSONValue, key: String) throws -> TableColumn {
             guard case let .string(s) = v else { throw ConfigError(key: key, "expected metric@K or sampled:metric@K") }
             let c = try TableColumn(parsing: s, key: key)
@@ -378,7 +383,8 @@ public struct ExperimentConfig: Sendable {
         let chart = try o.object["chart_metric"].map { try column($0, key: o.key("chart_metric")) } ?? validColumn
         return OutputSpec(table: try o.string("table") ?? name, columns: columns, caption: try o.string("caption") ?? "",
                           improvement: try o.bool("improvement") ?? true, improvementOf: improvementOf,
-                          differences: try o.bool("differences") ?? false, figures: figures, chartMetric: chart)
+                          differences: try o.bool("differences") ?? false,
+                          focusDifferences: try o.bool("focus_differences") ?? false, figures: figures, chartMetric: chart)
     }
 
     /// Sets training option `name` from a JSON value, checking type and range.

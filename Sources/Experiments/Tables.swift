@@ -183,7 +183,11 @@ public struct ResultTables {
                     belowReference = true
                 }
                 if i == focusIndex && significant[j] { text += "\\*" }
-                if config.output.differences, let reference = entry.tunedAs, let difference = difference(
+                // The row a parenthesis compares with: the one this row is tuned as
+                // (`differences`), or the focus row (`focus_differences`).
+                let shown = entry.tunedAs.flatMap { config.output.differences ? $0 : nil }
+                    ?? (entry.tunedAs == nil && i != focusIndex && config.output.focusDifferences ? focus : nil)
+                if let reference = shown, let difference = difference(
                     (values(entry.label, c) ?? []), against: values(reference, c) ?? [],
                     test: comparison(row: i, cell: j)) {
                     text += " (\(difference))"
@@ -208,9 +212,11 @@ public struct ResultTables {
             out.append("")
             out.append("%Improv.: \(focus) against the strongest other row in each column.")
         }
-        if config.output.differences {
+        if config.output.differences || config.output.focusDifferences {
+            let against = [config.output.differences ? "the row it is tuned as (†)" : nil,
+                           config.output.focusDifferences ? "\(focus)" : nil].compactMap { $0 }
             out.append("")
-            out.append("In parentheses: the row's mean against the row it is tuned as (†), in percent of that row's mean, and the Holm-corrected p of the per-user paired t-test below.")
+            out.append("In parentheses: the row's mean against \(against.joined(separator: ", or else ")), in percent of that row's mean, and the Holm-corrected p of the per-user paired t-test below.")
         }
         if labels.count > 1 {
             out.append("")

@@ -377,6 +377,24 @@ func temporaryFolder() throws -> URL {
         #expect(!above.contains("↓") && above.contains("Every row is above MostPopular"), "\(above)")
     }
 
+    /// Three seeds of rows P, Q (n_layers 1) and optionally R (n_layers 3) on the
+    /// toy data, Recall@10 over 40 users with one held-out item each: P hits
+    /// users 0–11 and Q users 0–3 in every seed, R as P. Q − P = (0.08623 −
+    /// 0.0910) / 0.0910 = −5.24%; per user, scipy.stats.ttest_rel p = 0.003373.
+    func differenceRecords(withR: Bool) -> [RunRecord] {
+        let key = MetricKey(.recall, at: 10)
+        let p = [0.0912, 0.0897, 0.0921], q = [0.0850, 0.0871, 0.0866]
+        var records: [RunRecord] = []
+        for s in 0..<3 {
+            records.append(record("P", "default", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key, hits: 12))
+            records.append(record("Q", "n_layers=1", seed: UInt64(s + 1), valid: 0.5, test: q[s], key: key, hits: 4))
+            if withR {
+                records.append(record("R", "n_layers=3", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key, hits: 12))
+            }
+        }
+        return records
+    }
+
     /// With `differences`, a tuned_as row shows its mean against the row it is
     /// tuned as, in percent, with a paired t-test over the seeds.
     @Test func aTunedAsRowShowsItsDifferenceToItsReference() throws {
@@ -385,17 +403,9 @@ func temporaryFolder() throws -> URL {
              {"model": "LightGCN", "label": "R", "tuned_as": "P", "parameters": {"n_layers": 3}}]
             """, extra: #", "output": {"improvement": false, "differences": true}"#)
             .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
-        let key = MetricKey(.recall, at: 10)
-        // Q − P = (0.08623 − 0.0910) / 0.0910 = −5.24%. Per user, P hits users 0–11 and
-        // Q users 0–3 of 40 in every seed: scipy.stats.ttest_rel p = 0.003373, the
-        // table's only tested comparison (R equals P), so Holm leaves it.
-        let p = [0.0912, 0.0897, 0.0921], q = [0.0850, 0.0871, 0.0866]
-        var records: [RunRecord] = []
-        for s in 0..<3 {
-            records.append(record("P", "default", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key, hits: 12))
-            records.append(record("Q", "n_layers=1", seed: UInt64(s + 1), valid: 0.5, test: q[s], key: key, hits: 4))
-            records.append(record("R", "n_layers=3", seed: UInt64(s + 1), valid: 0.5, test: p[s], key: key, hits: 12))
-        }
+        // The table's only tested comparison is Q against P (R equals P), so Holm
+        // leaves its p.
+        let records = differenceRecords(withR: true)
         let tables = ResultTables(config: config, records: records, datasets: [("toy", "toy")])
         let md = tables.markdown()
         #expect(md.contains("| Q † | 0.0862 ± 0.0011 (−5.24%, p 0.003\\*) |"), "\(md)")
@@ -417,6 +427,27 @@ func temporaryFolder() throws -> URL {
         let two = ResultTables(config: twoSeeds, records: bare, datasets: [("toy", "toy")]).markdown()
         #expect(two.contains(" (−4.86%) |") && !two.contains(", p "), "\(two)")
         #expect(two.contains("No significance marks: the runs were stored without per-user test values"), "\(two)")
+    }
+
+    /// With `focus_differences`, each row not tuned_as another shows its mean
+    /// against the focus row; the focus row itself shows none.
+    @Test func everyRowShowsItsDifferenceToTheFocusRow() throws {
+        let config = try parse(toyConfig(models: """
+            [{"model": "LightGCN", "label": "P"}, {"model": "LightGCN", "label": "Q", "parameters": {"n_layers": 1}}]
+            """, extra: #", "output": {"improvement": false, "focus_differences": true}"#)
+            .replacingOccurrences(of: #""seeds": [1, 2]"#, with: #""seeds": [1, 2, 3]"#))
+        #expect(config.output.focusDifferences && !config.output.differences)
+        // Here the table makes two comparisons with Q's p (P against the strongest
+        // other, Q, and Q against P), so Holm doubles it: 0.006746.
+        let records = differenceRecords(withR: false)
+        let tables = ResultTables(config: config, records: records, datasets: [("toy", "toy")])
+        let md = tables.markdown()
+        #expect(md.contains("| Q | 0.0862 ± 0.0011 (−5.24%, p 0.007\\*) |"), "\(md)")
+        // P, the focus, shows no parenthesis; its mark is the focus row's own test.
+        #expect(md.contains("| P | **0.0910 ± 0.0012**\\* |"), "\(md)")
+        #expect(md.contains("In parentheses: the row's mean against P, in percent of that row's mean"), "\(md)")
+        let q0 = try #require(tables.comparison(row: 1, cell: 0))
+        #expect(q0.reference == 0 && abs(q0.pHolm! - 2 * 0.003373050580186085) < 1e-12)
     }
 
     @Test func boldBestImprovementAndSignificance() throws {
