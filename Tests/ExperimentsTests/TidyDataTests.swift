@@ -34,7 +34,7 @@ func readCSV(_ text: String) -> [[String: String]] {
 /// metrics exactly, and each cell row the mean of its selected runs.
 @Suite struct TidyDataTests {
     @Test(arguments: ["overview", "dualgnn-table", "grcn-table2", "grcn-table3", "mmgcn-table2", "mmgcn-table3",
-                      "mmgcn-table4", "mmrec-bugs"])
+                      "mmgcn-table4", "mmrec-bugs", "modern"])
     func committedCSVsMatchTheRunRecords(table: String) throws {
         let config = try ExperimentConfig.load(repositoryPath("Configs/tables/\(table).json"), registry: .standard,
                                                configsRoot: repositoryPath("Configs"))
