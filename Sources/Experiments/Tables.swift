@@ -162,6 +162,13 @@ public struct ResultTables {
             return failures.count
         }
         for (i, entry) in config.models.enumerated() {
+            // The row this row's parentheses compare with: the one it is tuned as
+            // (`differences`), or else the focus row (`focus_differences`).
+            let shownAgainst: String? = if let tunedAs = entry.tunedAs {
+                config.output.differences ? tunedAs : nil
+            } else {
+                config.output.focusDifferences && i != focusIndex ? focus : nil
+            }
             var texts: [String] = []
             for (j, c) in cells.enumerated() {
                 guard let row = row(entry.label, dataset: c.dataset) else { texts.append("–"); continue }
@@ -183,11 +190,7 @@ public struct ResultTables {
                     belowReference = true
                 }
                 if i == focusIndex && significant[j] { text += "\\*" }
-                // The row a parenthesis compares with: the one this row is tuned as
-                // (`differences`), or the focus row (`focus_differences`).
-                let shown = entry.tunedAs.flatMap { config.output.differences ? $0 : nil }
-                    ?? (entry.tunedAs == nil && i != focusIndex && config.output.focusDifferences ? focus : nil)
-                if let reference = shown, let difference = difference(
+                if let reference = shownAgainst, let difference = difference(
                     (values(entry.label, c) ?? []), against: values(reference, c) ?? [],
                     test: comparison(row: i, cell: j)) {
                     text += " (\(difference))"
